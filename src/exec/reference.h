@@ -1,0 +1,19 @@
+// The reference evaluator: a straightforward double-precision interpreter of any graph. It is the
+// project's oracle for forward values, so it favours obviousness over speed: one loop nest per op,
+// no fusion, no reuse of buffers.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace inrarch::exec {
+
+// Evaluates every output of `graph`. `inputs` maps input names to tensors; the batch symbol is bound
+// from their shapes. Throws ir::Error on a missing input or inconsistent shapes.
+std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs);
+
+}  // namespace inrarch::exec
