@@ -1,1 +1,87 @@
-int main() { return 0; }
+// inrarch: the command line. A thin layer: CLI11 parses flags into the option structs of
+// commands.h, and every failure becomes one "inrarch: error: ..." line with exit code 2.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "models/siren.h"
+
+namespace {
+
+using namespace inrarch::cli;
+
+void add_model(CLI::App& command, ModelOptions& options) {
+  command.add_option("model", options.model, "ONNX file or built-in spec, e.g. " + std::string(inrarch::models::kDefaultSiren))
+      ->default_val(inrarch::models::kDefaultSiren);
+  command.add_option("--dtype", options.dtype, "f32 or f64")->capture_default_str();
+}
+
+void add_points(CLI::App& command, PointOptions& options) {
+  command.add_option("--points", options.points, "coordinates as .npy [P, d]");
+  command.add_option("--grid", options.grid, "a regular grid over [-1,1]^d: W, HxW or DxHxW");
+}
+
+template <typename Options>
+void add_derivative(CLI::App& command, Options& options) {
+  command.add_option("--order,-n", options.order, "highest derivative order")->capture_default_str();
+  command.add_option("--method", options.method, "taylor or nested")->capture_default_str();
+  command.add_option("--layout", options.layout, "unique or insp")->capture_default_str();
+  command.add_option("--insp-calls", options.insp_calls, "grad calls of INSP-Net's loop (layout insp)")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"inrarch: arbitrary-order input derivatives of implicit neural representations, on CPU and FPGA"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every subcommand");
+
+  InfoOptions info;
+  auto* info_command = app.add_subcommand("info", "inputs, outputs, layers, parameters and ops of a model");
+  add_model(*info_command, info.model);
+
+  EvalOptions eval;
+  auto* eval_command = app.add_subcommand("eval", "evaluate a model at points (reference evaluator, f64)");
+  add_model(*eval_command, eval.model);
+  add_points(*eval_command, eval.points);
+  eval_command->add_option("-o,--output", eval.output, "output .npy [P, channels]")->required();
+
+  GradOptions grad;
+  auto* grad_command = app.add_subcommand("grad", "all partial derivatives up to order n at points");
+  add_model(*grad_command, grad.model);
+  add_points(*grad_command, grad.points);
+  add_derivative(*grad_command, grad);
+  grad_command->add_option("-o,--output", grad.output, "output .npy [P, channels, M] (+ .json sidecar)")->required();
+
+  GraphOptions graph;
+  auto* graph_command = app.add_subcommand("graph", "derivative graph statistics, before and after passes");
+  add_model(*graph_command, graph.model);
+  add_derivative(*graph_command, graph);
+  graph_command->add_flag("--stats", graph.stats, "also print graph size and MACs/point for orders 1..n, both methods");
+  graph_command->add_option("--dot", graph.dot, "write the optimized graph as Graphviz dot");
+  graph_command->add_option("--print-after", graph.print_after, "print the graph after these passes (comma list or all)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::fprintf(stderr, "inrarch: error: %s (see --help)\n", error.what());
+    return 2;
+  }
+
+  try {
+    if (*info_command) return run_info(info);
+    if (*eval_command) return run_eval(eval);
+    if (*grad_command) return run_grad(grad);
+    if (*graph_command) return run_graph(graph);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "inrarch: error: %s\n", error.what());
+    return 2;
+  }
+  return 2;
+}

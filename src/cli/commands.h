@@ -1,0 +1,55 @@
+// The CLI's subcommands as plain functions over option structs: main.cpp only parses flags into
+// these structs (CLI11), so the commands stay testable and free of parsing code.
+#pragma once
+
+#include <string>
+
+namespace inrarch::cli {
+
+struct ModelOptions {
+  std::string model;  // .onnx path or siren:... spec
+  std::string dtype = "f32";
+};
+
+struct PointOptions {
+  std::string points;  // .npy [P, d]
+  std::string grid;    // "HxW"
+};
+
+struct InfoOptions {
+  ModelOptions model;
+};
+
+struct EvalOptions {
+  ModelOptions model;
+  PointOptions points;
+  std::string output;
+};
+
+struct GradOptions {
+  ModelOptions model;
+  PointOptions points;
+  int order = 1;
+  std::string method = "taylor";
+  std::string layout = "unique";
+  int insp_calls = 31;
+  std::string output;
+};
+
+struct GraphOptions {
+  ModelOptions model;
+  int order = 1;
+  std::string method = "taylor";
+  std::string layout = "unique";
+  int insp_calls = 31;
+  bool stats = false;
+  std::string dot;
+  std::string print_after;  // comma-separated pass names or "all"
+};
+
+int run_info(const InfoOptions& options);
+int run_eval(const EvalOptions& options);
+int run_grad(const GradOptions& options);
+int run_graph(const GraphOptions& options);
+
+}  // namespace inrarch::cli

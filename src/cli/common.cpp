@@ -1,0 +1,68 @@
+#include "cli/common.h"
+
+#include <algorithm>
+
+#include "models/model.h"
+#include "models/npy.h"
+#include "models/points.h"
+#include "exec/reference.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace inrarch::cli {
+
+ir::DType parse_dtype(const std::string& text) {
+  if (text == "f32") return ir::DType::F32;
+  if (text == "f64") return ir::DType::F64;
+  throw UserError("--dtype " + text + ": expected f32 or f64");
+}
+
+ir::Graph load(const ModelOptions& options) { return models::load_model(options.model, parse_dtype(options.dtype)); }
+
+Tensor load_points(const PointOptions& options, int64_t dims) {
+  if (options.points.empty() == options.grid.empty()) throw UserError("give exactly one of --points FILE.npy or --grid HxW");
+  if (!options.grid.empty()) {
+    const auto sizes = models::parse_grid(options.grid);
+    if (static_cast<int64_t>(sizes.size()) != dims) {
+      throw UserError("--grid " + options.grid + " has " + std::to_string(sizes.size()) +
+                      " axes but the model takes " + std::to_string(dims) + "-d coordinates");
+    }
+    return models::grid_points(sizes);
+  }
+  Tensor points = models::read_npy(options.points);
+  if (points.shape.size() != 2 || points.shape[1] != dims) {
+    throw UserError(options.points + ": points must have shape [P, " + std::to_string(dims) + "], got " +
+                    ir::shape_string(points.shape));
+  }
+  return points;
+}
+
+}  // namespace inrarch::cli
+
+namespace inrarch::cli {
+
+Tensor evaluate_points(const ir::Graph& graph, const std::string& input_name, const Tensor& points,
+                       const std::string& label) {
+  constexpr int64_t kChunk = 1024;
+  const int64_t count = points.shape[0];
+  const int64_t dims = points.shape[1];
+  Progress progress(label, count);
+  Tensor result;
+  for (int64_t start = 0; start < count; start += kChunk) {
+    const int64_t size = std::min(kChunk, count - start);
+    Tensor chunk({size, dims}, std::vector<double>(points.data.begin() + start * dims,
+                                                   points.data.begin() + (start + size) * dims));
+    Tensor out = exec::evaluate_reference(graph, {{input_name, std::move(chunk)}}).at(0);
+    if (result.shape.empty()) {
+      result.shape = out.shape;
+      result.shape[0] = count;
+      result.data.reserve(static_cast<size_t>(Tensor::count(result.shape)));
+    }
+    result.data.insert(result.data.end(), out.data.begin(), out.data.end());
+    progress.update(start + size);
+  }
+  progress.finish();
+  return result;
+}
+
+}  // namespace inrarch::cli

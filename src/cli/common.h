@@ -1,0 +1,24 @@
+// Helpers every subcommand shares: loading the model and the points named by the common flags.
+#pragma once
+
+#include "cli/commands.h"
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace inrarch::cli {
+
+ir::DType parse_dtype(const std::string& text);
+ir::Graph load(const ModelOptions& options);
+// The points of --points or --grid, checked against the model's coordinate dimension `dims`.
+Tensor load_points(const PointOptions& options, int64_t dims);
+
+}  // namespace inrarch::cli
+
+namespace inrarch::cli {
+
+// Evaluates the graph's first output on `points` (fed to input `input_name`) in chunks of points,
+// with a progress bar, and stacks the chunks along the point axis.
+Tensor evaluate_points(const ir::Graph& graph, const std::string& input_name, const Tensor& points,
+                       const std::string& label);
+
+}  // namespace inrarch::cli
