@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/hls_commands.h"
 #include "models/siren.h"
 
 namespace {
@@ -63,6 +64,28 @@ int main(int argc, char** argv) {
   graph_command->add_option("--dot", graph.dot, "write the optimized graph as Graphviz dot");
   graph_command->add_option("--print-after", graph.print_after, "print the graph after these passes (comma list or all)");
 
+  // FPGA backend (cli/hls_commands.h).
+  CompileOptions compile;
+  auto* compile_command = app.add_subcommand("compile", "write a Vitis HLS dataflow project for a model's derivatives");
+  compile_command->add_option("model", compile.model, "ONNX file or built-in spec")->capture_default_str();
+  compile_command->add_option("--order,-n", compile.order, "highest derivative order (0: the forward model)")->capture_default_str();
+  compile_command->add_option("--method", compile.method, "taylor or nested")->capture_default_str();
+  compile_command->add_option("--points", compile.points, "points per tile (K)")->capture_default_str();
+  compile_command->add_option("--test-points", compile.test_points, "testbench points (0: one tile)")->capture_default_str();
+  compile_command->add_option("--dtype", compile.dtype, "float or fixed<W>_<I>, e.g. fixed32_10")->capture_default_str();
+  compile_command->add_option("--part", compile.part, "FPGA part for Vitis")->capture_default_str();
+  compile_command->add_option("--clock-ns", compile.clock_ns, "clock period in ns")->capture_default_str();
+  compile_command->add_option("--depths", compile.depths, "FIFO depth policy: fork-tile or uniform")->capture_default_str();
+  compile_command->add_option("--depth", compile.depth, "depth of the FIFOs the policy does not size")->capture_default_str();
+  compile_command->add_option("--block", compile.block, "largest elements per FIFO beat")->capture_default_str();
+  compile_command->add_option("--parallel", compile.parallel, "largest matmul columns per cycle")->capture_default_str();
+  compile_command->add_option("-o,--output", compile.output, "project directory")->required();
+
+  CsimOptions csim;
+  auto* csim_command = app.add_subcommand("csim", "build and run a compiled project's threaded C-simulation");
+  csim_command->add_option("directory", csim.directory, "project directory written by compile")->required();
+  csim_command->add_option("--depth", csim.depth, "force every FIFO to this depth (deadlock exploration)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -79,6 +102,8 @@ int main(int argc, char** argv) {
     if (*eval_command) return run_eval(eval);
     if (*grad_command) return run_grad(grad);
     if (*graph_command) return run_graph(graph);
+    if (*compile_command) return run_compile(compile);
+    if (*csim_command) return run_csim(csim);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "inrarch: error: %s\n", error.what());
     return 2;
