@@ -90,7 +90,8 @@ class StreamBase {
   const std::string& name() const { return name_; }
   int depth() const { return depth_; }
   int elements_per_item() const { return elements_per_item_; }
-  uint64_t items_passed() const { return items_passed_.load(); }
+  uint64_t items_written() const { return items_written_.load(); }
+  uint64_t items_read() const { return items_read_.load(); }
   void attach(ProcessRecord* process) { endpoints_.push_back(process); }
   // The other process connected to this stream, seen from `process` (null if none).
   ProcessRecord* peer(const ProcessRecord* process) const {
@@ -111,8 +112,8 @@ class StreamBase {
 
  protected:
   virtual size_t size_locked() const = 0;
-  void count_access() {  // caller holds mutex_
-    ++items_passed_;
+  void count_access(Access access) {  // caller holds mutex_
+    ++(access == Access::Read ? items_read_ : items_written_);
     ++progress_counter();
   }
   // Marks the calling process as blocked on this stream for the lifetime of the guard.
@@ -143,7 +144,8 @@ class StreamBase {
   std::string name_;
   int depth_;
   int elements_per_item_;
-  std::atomic<uint64_t> items_passed_{0};
+  std::atomic<uint64_t> items_written_{0};
+  std::atomic<uint64_t> items_read_{0};
   std::vector<ProcessRecord*> endpoints_;
 };
 
@@ -253,10 +255,13 @@ class Dataflow {
   static std::string describe(StreamBase* stream) {
     const size_t held = stream->size();
     const int per_item = stream->elements_per_item();
+    const auto elements = [per_item](uint64_t items) {
+      return static_cast<unsigned long long>(items * static_cast<uint64_t>(per_item));
+    };
     char text[256];
-    std::snprintf(text, sizeof text, "depth %d x %d elements, holds %zu (%zu elements), %llu elements passed so far",
-                  stream->depth(), per_item, held, held * static_cast<size_t>(per_item),
-                  static_cast<unsigned long long>(stream->items_passed() * static_cast<uint64_t>(per_item)));
+    std::snprintf(text, sizeof text, "depth %d x %d elements, holds %zu (%zu elements); %llu elements written, %llu read so far",
+                  stream->depth(), per_item, held, held * static_cast<size_t>(per_item), elements(stream->items_written()),
+                  elements(stream->items_read()));
     return text;
   }
 

@@ -1,4 +1,4 @@
-// Elementary functions for every number type a design may use: float (hls_math.h under Vitis,
+// Elementary functions for every number type a design may use: float and double (hls_math.h under Vitis,
 // <cmath> here), the Fixed<W, I> emulation (exact value in double, then AP_TRN quantization), and
 // the real ap_fixed under Vitis (hls_math.h's fixed-point versions, which UG1399 "Fixed-Point Math
 // Functions" lists for ap_fixed<W,I> with I <= 33 and W-I <= 32, e.g. ap_fixed<32,10>).
@@ -19,6 +19,8 @@ namespace inrarch_hls {
 namespace math {
 
 #if INRARCH_VITIS
+inline double sin(double x) { return hls::sin(x); }
+inline double cos(double x) { return hls::cos(x); }
 inline float sin(float x) { return hls::sin(x); }
 inline float cos(float x) { return hls::cos(x); }
 inline float tanh(float x) { return hls::tanh(x); }
@@ -38,6 +40,8 @@ ap_fixed<W, I> sigmoid(ap_fixed<W, I> x) {
   return one / (one + hls::exp(ap_fixed<W, I>(-x)));
 }
 #else
+inline double sin(double x) { return std::sin(x); }
+inline double cos(double x) { return std::cos(x); }
 inline float sin(float x) { return std::sin(x); }
 inline float cos(float x) { return std::cos(x); }
 inline float tanh(float x) { return std::tanh(x); }

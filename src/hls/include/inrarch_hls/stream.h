@@ -47,7 +47,7 @@ class Stream : public csim::StreamBase {
     }
     T value = queue_.front();
     queue_.pop_front();
-    count_access();
+    count_access(csim::Access::Read);
     not_full_.notify_one();
     return value;
   }
@@ -59,7 +59,7 @@ class Stream : public csim::StreamBase {
       not_full_.wait(lock, [this] { return queue_.size() < static_cast<size_t>(depth()); });
     }
     queue_.push_back(value);
-    count_access();
+    count_access(csim::Access::Write);
     not_empty_.notify_one();
   }
 
