@@ -32,7 +32,7 @@ std::vector<int64_t> inverse_permutation(const std::vector<int64_t>& perm) {
 class Reverse {
  public:
   Reverse(ir::Builder& builder, NodeId output, const std::vector<NodeId>& wrt)
-      : b_(builder), output_(output), active_(static_cast<size_t>(output) + 1, false),
+      : b_(builder), output_(output), wrt_(wrt), active_(static_cast<size_t>(output) + 1, false),
         adjoint_(static_cast<size_t>(output) + 1, -1) {
     // Active = depends on some node of wrt and is used by output (directly or not).
     std::vector<bool> depends(active_.size(), false);
@@ -54,7 +54,7 @@ class Reverse {
     }
   }
 
-  std::vector<NodeId> run(NodeId seed, const std::vector<NodeId>& wrt) {
+  std::vector<NodeId> run(NodeId seed) {
     if (active_[static_cast<size_t>(output_)]) adjoint_[static_cast<size_t>(output_)] = seed;
     for (NodeId id = output_; id >= 0; --id) {
       const NodeId g = adjoint_[static_cast<size_t>(id)];
@@ -62,7 +62,7 @@ class Reverse {
       if (g >= 0) pull(Node(b_.node(id)), id, g);
     }
     std::vector<NodeId> result;
-    for (NodeId w : wrt) {
+    for (NodeId w : wrt_) {
       const bool reached = w <= output_ && adjoint_[static_cast<size_t>(w)] >= 0;
       result.push_back(reached ? adjoint_[static_cast<size_t>(w)] : b_.scalar_constant(0.0, b_.shape(w)));
     }
@@ -256,6 +256,7 @@ class Reverse {
 
   ir::Builder& b_;
   NodeId output_;
+  std::vector<NodeId> wrt_;
   std::vector<bool> active_;
   std::vector<NodeId> adjoint_;  // -1: none yet
 };
@@ -355,7 +356,7 @@ std::vector<NodeId> vjp(ir::Builder& builder, NodeId output, NodeId seed, const 
     throw ir::Error("vjp: seed shape " + ir::shape_string(builder.shape(seed)) + " differs from output shape " +
                     ir::shape_string(builder.shape(output)));
   }
-  return Reverse(builder, output, wrt).run(seed, wrt);
+  return Reverse(builder, output, wrt).run(seed);
 }
 
 ir::Graph derive_nested(const ir::Graph& forward, NodeId coords, const DeriveSpec& spec) {
