@@ -57,7 +57,8 @@ void expect_vjp_matches_finite_differences(const std::vector<InputSpec>& specs, 
                                            uint64_t seed = 1) {
   Builder forward_builder(ir::DType::F64);
   std::vector<NodeId> inputs;
-  for (size_t i = 0; i < specs.size(); ++i) inputs.push_back(forward_builder.input("x" + std::to_string(i), specs[i].shape));
+  for (size_t i = 0; i < specs.size(); ++i)
+    inputs.push_back(forward_builder.input("x" + std::to_string(i), specs[i].shape));
   const NodeId out = build(forward_builder, inputs);
   const Shape out_shape = forward_builder.shape(out);
   forward_builder.add_output("out", out);
@@ -110,29 +111,23 @@ TEST(ReverseVjp, MatMulEveryTransposeFlag) {
   for (const bool trans_b : {false, true}) {
     SCOPED_TRACE(trans_b ? "trans_b" : "no trans_b");
     const Shape weight = trans_b ? Shape{4, 3} : Shape{3, 4};
-    expect_vjp_matches_finite_differences({{{kBatch, 3}}, {weight}}, [&](Builder& b, const auto& x) {
-      return b.matmul(x[0], x[1], false, trans_b);
-    });
-    expect_vjp_matches_finite_differences({{{3, kBatch}}, {weight}}, [&](Builder& b, const auto& x) {
-      return b.matmul(x[0], x[1], true, trans_b);
-    });
+    expect_vjp_matches_finite_differences(
+        {{{kBatch, 3}}, {weight}}, [&](Builder& b, const auto& x) { return b.matmul(x[0], x[1], false, trans_b); });
+    expect_vjp_matches_finite_differences(
+        {{{3, kBatch}}, {weight}}, [&](Builder& b, const auto& x) { return b.matmul(x[0], x[1], true, trans_b); });
   }
   // Contraction over the points, the shape of a weight gradient.
-  expect_vjp_matches_finite_differences({{{kBatch, 3}}, {{kBatch, 2}}}, [](Builder& b, const auto& x) {
-    return b.matmul(x[0], x[1], true, false);
-  });
+  expect_vjp_matches_finite_differences({{{kBatch, 3}}, {{kBatch, 2}}},
+                                        [](Builder& b, const auto& x) { return b.matmul(x[0], x[1], true, false); });
 }
 
 TEST(ReverseVjp, MatMulStackedRows) {
-  expect_vjp_matches_finite_differences({{{2, kBatch, 3}}, {{4, 3}}}, [](Builder& b, const auto& x) {
-    return b.matmul(x[0], x[1], false, true);
-  });
-  expect_vjp_matches_finite_differences({{{2, 3, kBatch}}, {{3, 4}}}, [](Builder& b, const auto& x) {
-    return b.matmul(x[0], x[1], true, false);
-  });
-  expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}, {{3, 4}}}, [](Builder& b, const auto& x) {
-    return b.matmul(x[0], x[1], false, false);
-  });
+  expect_vjp_matches_finite_differences({{{2, kBatch, 3}}, {{4, 3}}},
+                                        [](Builder& b, const auto& x) { return b.matmul(x[0], x[1], false, true); });
+  expect_vjp_matches_finite_differences({{{2, 3, kBatch}}, {{3, 4}}},
+                                        [](Builder& b, const auto& x) { return b.matmul(x[0], x[1], true, false); });
+  expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}, {{3, 4}}},
+                                        [](Builder& b, const auto& x) { return b.matmul(x[0], x[1], false, false); });
 }
 
 TEST(ReverseVjp, ElementwiseBinary) {
@@ -140,9 +135,12 @@ TEST(ReverseVjp, ElementwiseBinary) {
     SCOPED_TRACE(ir::op_name(op));
     expect_vjp_matches_finite_differences({{{kBatch, 3}}, {{kBatch, 3}, 0.5, 2.0}},
                                           [&](Builder& b, const auto& x) { return b.binary(op, x[0], x[1]); });
-    // The same operand on both sides: both contributions must accumulate.
+    // x0 reaches both operands, through a sin and then as the very same node: contributions add up.
+    expect_vjp_matches_finite_differences({{{kBatch, 3}, 0.5, 2.0}}, [&](Builder& b, const auto& x) {
+      return b.binary(op, x[0], b.unary(Op::Sin, x[0]));
+    });
     expect_vjp_matches_finite_differences({{{kBatch, 3}, 0.5, 2.0}},
-                                          [&](Builder& b, const auto& x) { return b.binary(op, x[0], b.unary(Op::Sin, x[0])); });
+                                          [&](Builder& b, const auto& x) { return b.binary(op, x[0], x[0]); });
   }
 }
 
@@ -156,9 +154,8 @@ TEST(ReverseVjp, ElementwiseUnary) {
 }
 
 TEST(ReverseVjp, StepPassesNoGradient) {
-  expect_vjp_matches_finite_differences({{{kBatch, 4}}, {{kBatch, 4}}}, [](Builder& b, const auto& x) {
-    return b.mul(b.unary(Op::Step, x[0]), x[1]);
-  });
+  expect_vjp_matches_finite_differences({{{kBatch, 4}}, {{kBatch, 4}}},
+                                        [](Builder& b, const auto& x) { return b.mul(b.unary(Op::Step, x[0]), x[1]); });
 }
 
 TEST(ReverseVjp, BroadcastAndReduceSum) {
@@ -166,33 +163,49 @@ TEST(ReverseVjp, BroadcastAndReduceSum) {
   expect_vjp_matches_finite_differences({{{3}}, {{kBatch, 3}}}, [](Builder& b, const auto& x) {
     return b.mul(b.broadcast(x[0], {kBatch, 3}), x[1]);
   });
-  expect_vjp_matches_finite_differences({{{kBatch, 1}}}, [](Builder& b, const auto& x) { return b.broadcast(x[0], {kBatch, 3}); });
+  expect_vjp_matches_finite_differences({{{kBatch, 1}}}, [](Builder& b, const auto& x) {
+    return b.broadcast(x[0], {kBatch, 3});
+  });
   expect_vjp_matches_finite_differences({{{1, 3}}, {{2, kBatch, 3}}}, [](Builder& b, const auto& x) {
     return b.mul(b.broadcast(x[0], {2, kBatch, 3}), x[1]);
   });
   for (const bool keepdims : {false, true}) {
     SCOPED_TRACE(keepdims ? "keepdims" : "no keepdims");
-    expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}}, [&](Builder& b, const auto& x) { return b.reduce_sum(x[0], {1}, keepdims); });
-    expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}}, [&](Builder& b, const auto& x) { return b.reduce_sum(x[0], {0, 2}, keepdims); });
+    expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}},
+                                          [&](Builder& b, const auto& x) { return b.reduce_sum(x[0], {1}, keepdims); });
+    expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}}, [&](Builder& b, const auto& x) {
+      return b.reduce_sum(x[0], {0, 2}, keepdims);
+    });
   }
 }
 
 TEST(ReverseVjp, SliceGatherConcat) {
   for (const auto& [start, end] : std::vector<std::pair<int64_t, int64_t>>{{0, 2}, {1, 4}, {3, 5}}) {
-    expect_vjp_matches_finite_differences({{{kBatch, 5}}}, [&](Builder& b, const auto& x) { return b.slice(x[0], 1, start, end); });
+    expect_vjp_matches_finite_differences({{{kBatch, 5}}},
+                                          [&](Builder& b, const auto& x) { return b.slice(x[0], 1, start, end); });
   }
   // Repeated indices: their adjoints must add up in the scatter.
-  expect_vjp_matches_finite_differences({{{kBatch, 4}}}, [](Builder& b, const auto& x) { return b.gather(x[0], 1, {3, 0, 0, 2}); });
-  expect_vjp_matches_finite_differences({{{4, kBatch, 2}}}, [](Builder& b, const auto& x) { return b.gather(x[0], 0, {1, 1, 3}); });
-  expect_vjp_matches_finite_differences({{{4}}}, [](Builder& b, const auto& x) { return b.gather(x[0], 0, {2, 0, 2}); });
+  expect_vjp_matches_finite_differences({{{kBatch, 4}}}, [](Builder& b, const auto& x) {
+    return b.gather(x[0], 1, {3, 0, 0, 2});
+  });
+  expect_vjp_matches_finite_differences({{{4, kBatch, 2}}}, [](Builder& b, const auto& x) {
+    return b.gather(x[0], 0, {1, 1, 3});
+  });
+  expect_vjp_matches_finite_differences({{{4}}}, [](Builder& b, const auto& x) {
+    return b.gather(x[0], 0, {2, 0, 2});
+  });
   expect_vjp_matches_finite_differences({{{kBatch, 2}}, {{kBatch, 3}}}, [](Builder& b, const auto& x) {
     return b.concat({x[0], x[1], x[0]}, 1);
   });
 }
 
 TEST(ReverseVjp, TransposeAndReshape) {
-  expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}}, [](Builder& b, const auto& x) { return b.transpose(x[0], {2, 0, 1}); });
-  expect_vjp_matches_finite_differences({{{kBatch, 6}}}, [](Builder& b, const auto& x) { return b.reshape(x[0], {kBatch, 2, 3}); });
+  expect_vjp_matches_finite_differences({{{kBatch, 2, 3}}}, [](Builder& b, const auto& x) {
+    return b.transpose(x[0], {2, 0, 1});
+  });
+  expect_vjp_matches_finite_differences({{{kBatch, 6}}}, [](Builder& b, const auto& x) {
+    return b.reshape(x[0], {kBatch, 2, 3});
+  });
 }
 
 TEST(ReverseVjp, SmallNetworkWithSharedSubexpressions) {
@@ -220,8 +233,8 @@ TEST(ReverseVjp, OnlyPathsFromWrtToOutputGetAdjoints) {
   }
   b.add_output("unused_adjoint", adjoints[1]);
   const ir::Graph graph = b.finish();
-  const auto values = exec::evaluate_reference(graph, {{"x", Tensor({2, 2}, {0.1, 0.2, 0.3, 0.4})},
-                                                       {"unused", Tensor({2, 2}, {1, 1, 1, 1})}});
+  const auto values = exec::evaluate_reference(
+      graph, {{"x", Tensor({2, 2}, {0.1, 0.2, 0.3, 0.4})}, {"unused", Tensor({2, 2}, {1, 1, 1, 1})}});
   EXPECT_EQ(values[0].data, std::vector<double>(4, 0.0));
 }
 
@@ -297,7 +310,8 @@ void expect_nested_matches_finite_differences(const ir::Graph& forward, int dims
     for (int64_t p = 0; p < 4; ++p) {
       for (int64_t c = 0; c < values.shape[1]; ++c) {
         for (size_t m = 0; m < indices.size(); ++m) {
-          if (autodiff::degree(indices[m]) == order) scale = std::max(scale, std::abs(at(derivatives, p, c, static_cast<int>(m))));
+          if (autodiff::degree(indices[m]) == order)
+            scale = std::max(scale, std::abs(at(derivatives, p, c, static_cast<int>(m))));
         }
       }
     }
@@ -317,7 +331,8 @@ void expect_nested_matches_finite_differences(const ir::Graph& forward, int dims
         const int lower_position = autodiff::multi_index_position(beta, order - 1);
         for (int64_t p = 0; p < 4; ++p) {
           for (int64_t c = 0; c < values.shape[1]; ++c) {
-            const double expected = (at(lower_plus, p, c, lower_position) - at(lower_minus, p, c, lower_position)) / (2 * step);
+            const double expected =
+                (at(lower_plus, p, c, lower_position) - at(lower_minus, p, c, lower_position)) / (2 * step);
             EXPECT_NEAR(at(derivatives, p, c, position), expected, tolerance * scale)
                 << autodiff::multi_index_name(alpha) << " point " << p << " channel " << c << " along axis " << axis;
           }
@@ -389,7 +404,8 @@ TEST(InspLayout, DefaultCallsGiveSixtyFiveFeaturesInBfsOrderScaledPerCall) {
     const auto& [channel, alpha] = labels[f];
     const double factor = std::pow(autodiff::kInspGradDivisor, -autodiff::degree(alpha));
     double column_scale = 0.0;
-    for (int64_t p = 0; p < 5; ++p) column_scale = std::max(column_scale, std::abs(features.data[static_cast<size_t>(p * 65) + f]));
+    for (int64_t p = 0; p < 5; ++p)
+      column_scale = std::max(column_scale, std::abs(features.data[static_cast<size_t>(p * 65) + f]));
     for (int64_t p = 0; p < 5; ++p) {
       const double expected = factor * at(unique, p, channel, autodiff::multi_index_position(alpha, 4));
       EXPECT_NEAR(features.data[static_cast<size_t>(p * 65) + f], expected, 1e-9 * column_scale)
@@ -430,10 +446,12 @@ Tensor read_npy(const std::string& path) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw std::runtime_error(path + ": not a .npy file");
   const auto byte = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(bytes[i])); };
   const bool short_header = bytes[6] == 1;
-  const size_t header_length = short_header ? byte(8) | byte(9) << 8 : byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24;
+  const size_t header_length =
+      short_header ? byte(8) | byte(9) << 8 : byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24;
   const size_t header_start = short_header ? 10 : 12;
   const std::string header = bytes.substr(header_start, header_length);
-  if (header.find("'descr': '<f8'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos) {
+  if (header.find("'descr': '<f8'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos) {
     throw std::runtime_error(path + ": expected little-endian float64 in C order, header " + header);
   }
   std::vector<int64_t> shape;
@@ -475,7 +493,8 @@ TEST(InspLayout, MatchesInspNetExportLoopInPyTorch) {
   const int64_t points = reference.shape[0], count = reference.shape[1];
   for (int64_t f = 0; f < count; ++f) {
     double column_scale = 0.0;
-    for (int64_t p = 0; p < points; ++p) column_scale = std::max(column_scale, std::abs(reference.data[static_cast<size_t>(p * count + f)]));
+    for (int64_t p = 0; p < points; ++p)
+      column_scale = std::max(column_scale, std::abs(reference.data[static_cast<size_t>(p * count + f)]));
     ASSERT_GT(column_scale, 0.0) << "feature " << f;
     for (int64_t p = 0; p < points; ++p) {
       const auto i = static_cast<size_t>(p * count + f);

@@ -32,7 +32,10 @@ std::vector<int64_t> inverse_permutation(const std::vector<int64_t>& perm) {
 class Reverse {
  public:
   Reverse(ir::Builder& builder, NodeId output, const std::vector<NodeId>& wrt)
-      : b_(builder), output_(output), wrt_(wrt), active_(static_cast<size_t>(output) + 1, false),
+      : b_(builder),
+        output_(output),
+        wrt_(wrt),
+        active_(static_cast<size_t>(output) + 1, false),
         adjoint_(static_cast<size_t>(output) + 1, -1) {
     // Active = depends on some node of wrt and is used by output (directly or not).
     std::vector<bool> depends(active_.size(), false);
@@ -226,7 +229,8 @@ class Reverse {
     const auto& indices = node.attrs.ints;
     const int64_t extent = from[axis];
     std::vector<double> selection(indices.size() * static_cast<size_t>(extent), 0.0);
-    for (size_t j = 0; j < indices.size(); ++j) selection[j * static_cast<size_t>(extent) + static_cast<size_t>(indices[j])] = 1.0;
+    for (size_t j = 0; j < indices.size(); ++j)
+      selection[j * static_cast<size_t>(extent) + static_cast<size_t>(indices[j])] = 1.0;
     const NodeId select = b_.constant({static_cast<int64_t>(indices.size()), extent}, std::move(selection));
 
     std::vector<int64_t> perm;
