@@ -37,9 +37,11 @@ struct PipelineOptions {
 // Names of the passes in the order optimize() runs them (the first four repeat in rounds).
 std::vector<std::string> pass_names();
 
-// Runs fold_constants, simplify, cse, dce in rounds until the graph stops shrinking (at most
-// kMaxRounds), then batch_shared_matmul, cse, dce. Output names and order are kept.
+// The most rounds of fold_constants, simplify, cse, dce that optimize() runs.
 inline constexpr int kMaxRounds = 10;
+
+// Runs fold_constants, simplify, cse, dce in rounds until the graph stops shrinking (at most
+// kMaxRounds), then batch_shared_matmul, cse, dce. Output names, order and shapes are kept.
 ir::Graph optimize(const ir::Graph& graph, const PipelineOptions& options = {});
 
 }  // namespace inrarch::passes
