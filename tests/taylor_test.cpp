@@ -357,9 +357,8 @@ std::vector<std::vector<double>> random_points(int count, int dims, uint64_t see
   return points;
 }
 
-// Runs the derivative graph over `points` (rows of the given inputs), returning [points][C][M].
-Tensor run_derived(const ir::Graph& derived, const Case& test, size_t first, size_t count) {
-  std::map<std::string, Tensor> inputs;
+// The inputs of rows [first, first + count) of the case's points.
+std::map<std::string, Tensor> batch_inputs(const Case& test, size_t first, size_t count) {
   const auto batch = [&](const std::vector<std::vector<double>>& rows) {
     Tensor tensor({static_cast<int64_t>(count), static_cast<int64_t>(rows[0].size())});
     for (size_t p = 0; p < count; ++p) {
@@ -367,9 +366,9 @@ Tensor run_derived(const ir::Graph& derived, const Case& test, size_t first, siz
     }
     return tensor;
   };
-  inputs["coords"] = batch(test.points);
+  std::map<std::string, Tensor> inputs{{"coords", batch(test.points)}};
   for (const auto& [name, rows] : test.other_inputs) inputs[name] = batch(rows);
-  return exec::evaluate_reference(derived, inputs).at(0);
+  return inputs;
 }
 
 // Every node of `graph` is needed by its output.
@@ -402,7 +401,7 @@ void expect_matches_oracle(const Case& test, int max_order = kOracleOrder) {
     const auto layout = expected_layout(test.dims, order);
     std::vector<Tensor> runs;
     const size_t per_run = test.one_point_per_run ? 1 : test.points.size();
-    for (size_t first = 0; first < test.points.size(); first += per_run) runs.push_back(run_derived(derived, test, first, per_run));
+    for (size_t first = 0; first < test.points.size(); first += per_run) runs.push_back(exec::evaluate_reference(derived, batch_inputs(test, first, per_run)).at(0));
     ASSERT_EQ(runs[0].shape, (std::vector<int64_t>{static_cast<int64_t>(per_run), static_cast<int64_t>(channels),
                                                     static_cast<int64_t>(layout.size())}));
     for (size_t m = 0; m < layout.size(); ++m) {
@@ -542,6 +541,96 @@ TEST(TaylorMode, HandBuiltGraphsMatchNestedDualOracle) {
     expect_matches_oracle(division_case(dims));
     expect_matches_oracle(layout_case(dims));
     expect_matches_oracle(series_matmul_case(dims));
+  }
+}
+
+ir::Graph derive_order(const ir::Graph& forward, int order) {
+  DeriveSpec spec;
+  spec.order = order;
+  return derive(forward, spec);
+}
+
+int count_op(const ir::Graph& graph, Op op) {
+  return static_cast<int>(std::count_if(graph.nodes().begin(), graph.nodes().end(), [&](const ir::Node& node) { return node.op == op; }));
+}
+
+// The cost that matters: each weight is multiplied once per non-zero coefficient of its layer's input —
+// the first layer's input (the coordinates) has d + 1 of them, every later layer's input all M.
+TEST(TaylorStructure, SirenMatmulsPerWeightEqualNonZeroCoefficients) {
+  for (int dims = 2; dims <= 3; ++dims) {
+    models::SirenSpec spec;
+    spec.in = dims;
+    spec.width = 8;
+    spec.hidden = 2;
+    const ir::Graph forward = models::build_siren(spec, models::init_siren(spec), ir::DType::F64);
+    for (int order = 0; order <= 6; ++order) {
+      const ir::Graph derived = derive_order(forward, order);
+      std::map<std::string, int> uses;
+      for (const ir::Node& node : derived.nodes()) {
+        if (node.op == Op::MatMul) ++uses[derived.node(node.inputs[1]).attrs.name];
+      }
+      const int m = static_cast<int>(expected_layout(dims, order).size());
+      EXPECT_EQ(uses.size(), 4u);
+      EXPECT_EQ(uses["net.0.weight"], order == 0 ? 1 : dims + 1) << "order " << order;
+      for (const char* weight : {"net.1.weight", "net.2.weight", "net.3.weight"}) {
+        EXPECT_EQ(uses[weight], m) << weight << " order " << order;
+      }
+    }
+  }
+}
+
+// In a SIREN every coefficient of every node is non-zero, so a node that evaluates to zero everywhere
+// would be one built for a structural zero (a coefficient of the linear first layer beyond degree 1,
+// a product with one).
+TEST(TaylorStructure, NoNodeHoldsAStructuralZero) {
+  const Case test = siren_case(2, 8, 1, 5, 3);
+  const ir::Graph derived = derive_order(test.forward, 4);
+  std::vector<ir::Output> every_node;
+  for (size_t id = 0; id < derived.size(); ++id) every_node.push_back({"node" + std::to_string(id), static_cast<NodeId>(id)});
+  const auto values = exec::evaluate_reference(ir::Graph(derived.nodes(), every_node), batch_inputs(test, 0, 3));
+  for (size_t id = 0; id < values.size(); ++id) {
+    const bool any = std::any_of(values[id].data.begin(), values[id].data.end(), [](double v) { return v != 0.0; });
+    EXPECT_TRUE(any) << "%" << id << " " << ir::op_name(derived.nodes()[id].op) << " is zero at every point";
+  }
+}
+
+// Zero terms are skipped, not multiplied: with a linear argument z (the first SIREN layer) each
+// coefficient of sin z and of its companion cos z is a single product z_{e_i} · (lower coefficient).
+TEST(TaylorStructure, LinearArgumentCostsOneProductPerCoefficient) {
+  models::SirenSpec spec;
+  spec.hidden = 0;
+  spec.width = 8;
+  const ir::Graph forward = models::build_siren(spec, models::init_siren(spec), ir::DType::F64);
+  for (int order = 1; order <= 6; ++order) {
+    const int m = static_cast<int>(expected_layout(2, order).size());
+    const int below = static_cast<int>(expected_layout(2, order - 1).size());
+    // sin: one product for every coefficient but the value; cos: at most one for each coefficient of
+    // degree 1 to order − 1 (only those sin's recurrence reads are built).
+    const int products = count_op(derive_order(forward, order), Op::Mul);
+    EXPECT_GE(products, m - 1) << "order " << order;
+    EXPECT_LE(products, (m - 1) + (below - 1)) << "order " << order;
+  }
+}
+
+// A model that sees its coordinates only through step is piecewise constant: every derivative is a
+// zero column and nothing beyond the forward computation is built.
+TEST(TaylorStructure, CoordinatesThroughStepOnlyGiveZeroColumnsWithoutWork) {
+  Builder b(ir::DType::F64);
+  Weights weights(21);
+  const NodeId x = b.input("coords", {kBatch, 2});
+  b.add_output("output", b.matmul(b.unary(Op::Sin, b.unary(Op::Step, dense(b, weights, x, 4))), weights(b, {4, 3})));
+  const ir::Graph forward = b.finish();
+  const Case test{"step", forward, 2, random_points(4, 2, 22), {}, false};
+  const ir::Graph derived = derive_order(forward, 3);
+  EXPECT_EQ(count_op(derived, Op::MatMul), count_op(forward, Op::MatMul));
+  EXPECT_EQ(count_op(derived, Op::Mul), 0);
+  EXPECT_EQ(count_op(derived, Op::Cos), 0);
+  const Tensor derivatives = exec::evaluate_reference(derived, batch_inputs(test, 0, 4)).at(0);
+  const Tensor value = exec::evaluate_reference(forward, batch_inputs(test, 0, 4)).at(0);
+  ASSERT_EQ(derivatives.shape, (std::vector<int64_t>{4, 3, 10}));
+  for (size_t row = 0; row < 12; ++row) {
+    EXPECT_EQ(derivatives.data[row * 10], value.data[row]);
+    for (size_t m = 1; m < 10; ++m) EXPECT_EQ(derivatives.data[row * 10 + m], 0.0);
   }
 }
 
