@@ -211,7 +211,9 @@ std::vector<T> evaluate_at_point(const ir::Graph& graph, const std::map<std::str
       case Op::Transpose:
         pick([&](const std::vector<int64_t>& index) {
           std::vector<int64_t> source(index.size());
-          for (size_t axis = 0; axis < index.size(); ++axis) source[static_cast<size_t>(node.attrs.ints[axis])] = index[axis];
+          for (size_t axis = 0; axis < index.size(); ++axis) {
+            source[static_cast<size_t>(node.attrs.ints[axis])] = index[axis];
+          }
           return source;
         });
         break;
@@ -311,7 +313,9 @@ Derivatives oracle_derivatives(const ir::Graph& forward, const std::vector<doubl
   Derivatives result;
   for (const MultiIndex& top : of_degree(dims, kOracleOrder)) {
     std::vector<int> directions;
-    for (int axis = 0; axis < dims; ++axis) directions.insert(directions.end(), static_cast<size_t>(top[static_cast<size_t>(axis)]), axis);
+    for (int axis = 0; axis < dims; ++axis) {
+      directions.insert(directions.end(), static_cast<size_t>(top[static_cast<size_t>(axis)]), axis);
+    }
     std::map<std::string, std::vector<OracleScalar>> inputs;
     for (int axis = 0; axis < dims; ++axis) {
       inputs["coords"].push_back(seeded<kOracleOrder>(point[static_cast<size_t>(axis)], axis, directions));
@@ -362,7 +366,8 @@ std::map<std::string, Tensor> batch_inputs(const Case& test, size_t first, size_
   const auto batch = [&](const std::vector<std::vector<double>>& rows) {
     Tensor tensor({static_cast<int64_t>(count), static_cast<int64_t>(rows[0].size())});
     for (size_t p = 0; p < count; ++p) {
-      std::copy(rows[first + p].begin(), rows[first + p].end(), tensor.data.begin() + static_cast<int64_t>(p * rows[0].size()));
+      const auto row = static_cast<int64_t>(p * rows[0].size());
+      std::copy(rows[first + p].begin(), rows[first + p].end(), tensor.data.begin() + row);
     }
     return tensor;
   };
@@ -401,7 +406,9 @@ void expect_matches_oracle(const Case& test, int max_order = kOracleOrder) {
     const auto layout = expected_layout(test.dims, order);
     std::vector<Tensor> runs;
     const size_t per_run = test.one_point_per_run ? 1 : test.points.size();
-    for (size_t first = 0; first < test.points.size(); first += per_run) runs.push_back(exec::evaluate_reference(derived, batch_inputs(test, first, per_run)).at(0));
+    for (size_t first = 0; first < test.points.size(); first += per_run) {
+      runs.push_back(exec::evaluate_reference(derived, batch_inputs(test, first, per_run)).at(0));
+    }
     ASSERT_EQ(runs[0].shape, (std::vector<int64_t>{static_cast<int64_t>(per_run), static_cast<int64_t>(channels),
                                                     static_cast<int64_t>(layout.size())}));
     for (size_t m = 0; m < layout.size(); ++m) {
@@ -551,7 +558,8 @@ ir::Graph derive_order(const ir::Graph& forward, int order) {
 }
 
 int count_op(const ir::Graph& graph, Op op) {
-  return static_cast<int>(std::count_if(graph.nodes().begin(), graph.nodes().end(), [&](const ir::Node& node) { return node.op == op; }));
+  const auto is_op = [&](const ir::Node& node) { return node.op == op; };
+  return static_cast<int>(std::count_if(graph.nodes().begin(), graph.nodes().end(), is_op));
 }
 
 // The cost that matters: each weight is multiplied once per non-zero coefficient of its layer's input —
@@ -586,7 +594,9 @@ TEST(TaylorStructure, NoNodeHoldsAStructuralZero) {
   const Case test = siren_case(2, 8, 1, 5, 3);
   const ir::Graph derived = derive_order(test.forward, 4);
   std::vector<ir::Output> every_node;
-  for (size_t id = 0; id < derived.size(); ++id) every_node.push_back({"node" + std::to_string(id), static_cast<NodeId>(id)});
+  for (size_t id = 0; id < derived.size(); ++id) {
+    every_node.push_back({"node" + std::to_string(id), static_cast<NodeId>(id)});
+  }
   const auto values = exec::evaluate_reference(ir::Graph(derived.nodes(), every_node), batch_inputs(test, 0, 3));
   for (size_t id = 0; id < values.size(); ++id) {
     const bool any = std::any_of(values[id].data.begin(), values[id].data.end(), [](double v) { return v != 0.0; });

@@ -57,7 +57,8 @@ class TaylorTransform {
       if (demand[id] < 0) continue;
       series_[id].assign(indices_.size(), kZero);
       for (int gamma = 0; gamma < static_cast<int>(indices_.size()) && degree(index(gamma)) <= demand[id]; ++gamma) {
-        series_[id][static_cast<size_t>(gamma)] = coefficient(forward_.node(static_cast<NodeId>(id)), static_cast<NodeId>(id), gamma);
+        const auto node = static_cast<NodeId>(id);
+        series_[id][static_cast<size_t>(gamma)] = coefficient(forward_.node(node), node, gamma);
       }
     }
     // The output holds true derivatives ∂^α f = α! c_α, one [N, C, 1] column per multi-index.
@@ -83,7 +84,9 @@ class TaylorTransform {
   // The rule table: c_γ of forward node `id`, whose operands' series are complete.
   NodeId coefficient(const ir::Node& node, NodeId id, int gamma) {
     const auto in = [&](size_t k, int position) { return coefficient_of(node.inputs[k], position); };
-    const auto operand_series = [&](size_t k) -> Coefficient { return [this, &node, k](int p) { return coefficient_of(node.inputs[k], p); }; };
+    const auto operand_series = [&](size_t k) -> Coefficient {
+      return [this, operand = node.inputs[k]](int p) { return coefficient_of(operand, p); };
+    };
     const auto rebuild = [&](const std::vector<NodeId>& operands) { return builder_.clone(node, operands); };
     switch (node.op) {
       case Op::Input:
@@ -156,7 +159,8 @@ class TaylorTransform {
     NodeId& slot = memo[static_cast<size_t>(gamma)];
     if (slot != kUnbuilt) return slot;
     if (gamma == 0) return slot = builder_.unary(f, coefficient_of(z, 0));
-    // ∂_i f(z) = f'(z) ∂_i z, read off at x^(γ−e_i):  γ_i f_γ = Σ_{α≤γ, α_i≥1} α_i z_α f'(z)_{γ−α}.
+    // ∂_i f(z) = f'(z) ∂_i z, read off at x^(γ−e_i):
+    //   γ_i f_γ = Σ_{α≤γ, α_i≥1} α_i z_α f'(z)_{γ−α}.
     // Any i with γ_i > 0 works; the smallest γ_i has the fewest terms, γ_i Π_{j≠i} (γ_j + 1).
     const MultiIndex& g = index(gamma);
     size_t axis = 0;
@@ -230,7 +234,8 @@ class TaylorTransform {
     std::vector<Term> groups;
     for (const Term& term : terms) {
       if (term.node == kZero) continue;
-      const auto group = std::find_if(groups.begin(), groups.end(), [&](const Term& g) { return g.weight == term.weight; });
+      const auto group =
+          std::find_if(groups.begin(), groups.end(), [&](const Term& g) { return g.weight == term.weight; });
       if (group == groups.end()) {
         groups.push_back(term);
       } else {
