@@ -77,11 +77,11 @@ TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
 TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
   const std::string data = INRARCH_TEST_DATA;
   const auto out = scratch("eval.npy");
-  const Run run = run_cli("eval " + data + "/siren_2d.onnx --dtype f64 --points " + data + "/siren_2d_points.npy -o " +
+  const Run run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
                           out.string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor ours = models::read_npy(out.string());
-  const Tensor torch = models::read_npy(data + "/siren_2d_outputs.npy");
+  const Tensor torch = models::read_npy(data + "/siren_2_3_outputs.npy");
   ASSERT_EQ(ours.shape, torch.shape);
   for (size_t i = 0; i < ours.data.size(); ++i) {
     EXPECT_NEAR(ours.data[i], torch.data[i], 1e-6 * std::max(1.0, std::abs(torch.data[i]))) << i;
