@@ -1,6 +1,7 @@
 // Tests of the INR-editing building blocks in src/apps/. Oracles: hand-computed numbers, closed-form
 // derivatives and Gaussian blurs of analytic functions, and direct 2-D sums written out here.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,12 +23,15 @@
 namespace inrarch::apps {
 namespace {
 
+// Per-process names, so test binaries of several build presets can run at the same time.
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::path(::testing::TempDir()) / ("inrarch_apps_" + name)).string();
+  return (std::filesystem::path(::testing::TempDir()) / ("inrarch_apps_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 // An image whose (row, col, channel) value is value(row, col, channel).
-Image make_image(int64_t height, int64_t width, int64_t channels, const std::function<double(int64_t, int64_t, int64_t)>& value) {
+Image make_image(int64_t height, int64_t width, int64_t channels,
+                 const std::function<double(int64_t, int64_t, int64_t)>& value) {
   Image image(height, width, channels);
   for (int64_t r = 0; r < height; ++r) {
     for (int64_t c = 0; c < width; ++c) {
@@ -40,7 +44,8 @@ Image make_image(int64_t height, int64_t width, int64_t channels, const std::fun
 double max_abs_difference(const Image& a, const Image& b) {
   EXPECT_EQ(a.pixels.size(), b.pixels.size());
   double worst = 0.0;
-  for (size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(static_cast<double>(a.pixels[i]) - b.pixels[i]));
+  for (size_t i = 0; i < a.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(a.pixels[i]) - b.pixels[i]));
   return worst;
 }
 
@@ -48,7 +53,9 @@ double max_abs_difference(const Image& a, const Image& b) {
 // Image, PNG, tensors, PSNR
 
 TEST(AppsImage, PngRoundTripKeepsEightBitLevelsAndClampsTheRest) {
-  const Image original = make_image(5, 7, 3, [](int64_t r, int64_t c, int64_t ch) { return static_cast<double>((r * 37 + c * 11 + ch * 101) % 256) / 255.0; });
+  const Image original = make_image(5, 7, 3, [](int64_t r, int64_t c, int64_t ch) {
+    return static_cast<double>((r * 37 + c * 11 + ch * 101) % 256) / 255.0;
+  });
   const std::string path = temp_path("round_trip.png");
   write_png(original, path);
   const Image read = read_image(path);
@@ -106,7 +113,8 @@ TEST(AppsImage, TensorLayoutIsTheGridPointOrder) {
   ASSERT_EQ(values.shape, (std::vector<int64_t>{height * width, 2}));
   for (int64_t p = 0; p < height * width; ++p) {
     for (int64_t ch = 0; ch < 2; ++ch) {
-      const double expected = 10.0 * points.data[static_cast<size_t>(2 * p)] + points.data[static_cast<size_t>(2 * p + 1)] + static_cast<double>(ch);
+      const double expected = 10.0 * points.data[static_cast<size_t>(2 * p)] +
+                              points.data[static_cast<size_t>(2 * p + 1)] + static_cast<double>(ch);
       EXPECT_NEAR(values.data[static_cast<size_t>(2 * p + ch)], expected, 1e-5);
     }
   }
@@ -144,7 +152,8 @@ TEST(AppsPixelFilters, GaussianBlurOfADeltaIsTheNormalisedKernel) {
   const int64_t centre = 12;
   const double sigma = 1.5;
   const int64_t radius = 6;  // ceil(4 sigma)
-  const Image delta = make_image(size, size, 1, [&](int64_t r, int64_t c, int64_t) { return r == centre && c == centre ? 1.0 : 0.0; });
+  const Image delta =
+      make_image(size, size, 1, [&](int64_t r, int64_t c, int64_t) { return r == centre && c == centre ? 1.0 : 0.0; });
   const Image blurred = gaussian_blur(delta, sigma);
   double norm = 0.0;
   for (int64_t k = -radius; k <= radius; ++k) norm += std::exp(-static_cast<double>(k * k) / (2 * sigma * sigma));
@@ -152,9 +161,10 @@ TEST(AppsPixelFilters, GaussianBlurOfADeltaIsTheNormalisedKernel) {
     for (int64_t c = 0; c < size; ++c) {
       const int64_t dr = r - centre;
       const int64_t dc = c - centre;
-      const double expected = std::abs(dr) > radius || std::abs(dc) > radius
-                                  ? 0.0
-                                  : std::exp(-static_cast<double>(dr * dr + dc * dc) / (2 * sigma * sigma)) / (norm * norm);
+      const double expected =
+          std::abs(dr) > radius || std::abs(dc) > radius
+              ? 0.0
+              : std::exp(-static_cast<double>(dr * dr + dc * dc) / (2 * sigma * sigma)) / (norm * norm);
       EXPECT_NEAR(blurred.at(r, c, 0), expected, 1e-7) << r << ", " << c;
     }
   }
@@ -251,24 +261,30 @@ double falling_power(int p, int i, double base) {  // d^i/dz^i z^p = p!/(p-i)! z
 // ∂x^i ∂y^j f_c at (x, y), from the closed forms of each term.
 double analytic_derivative(const Analytic& f, int i, int j, double x, double y) {
   const double half_pi = std::numbers::pi / 2;
-  const double wave = std::pow(f.a, i) * std::sin(f.a * x + i * half_pi) * std::pow(f.b, j) * std::cos(f.b * y + j * half_pi);
-  const double poly = 0.3 * falling_power(4, i, x) * falling_power(0, j, y) + 0.2 * falling_power(2, i, x) * falling_power(2, j, y) -
-                      0.1 * falling_power(0, i, x) * falling_power(3, j, y) + 0.05 * falling_power(1, i, x) * falling_power(1, j, y);
+  const double wave =
+      std::pow(f.a, i) * std::sin(f.a * x + i * half_pi) * std::pow(f.b, j) * std::cos(f.b * y + j * half_pi);
+  const double poly =
+      0.3 * falling_power(4, i, x) * falling_power(0, j, y) + 0.2 * falling_power(2, i, x) * falling_power(2, j, y) -
+      0.1 * falling_power(0, i, x) * falling_power(3, j, y) + 0.05 * falling_power(1, i, x) * falling_power(1, j, y);
   return wave + f.w * poly;
 }
 
-DerivativeField analytic_field(int64_t height, int64_t width, int order) {
+// The derivative array of the given channel functions up to `order` on the height x width grid.
+DerivativeField analytic_field(int64_t height, int64_t width, int order,
+                               const std::vector<Analytic>& channels = {std::begin(kChannels), std::end(kChannels)}) {
   const auto alphas = autodiff::multi_indices(2, order);
   const auto count = static_cast<int64_t>(alphas.size());
+  const auto channel_count = static_cast<int64_t>(channels.size());
   const Tensor points = models::grid_points({height, width});
-  DerivativeField field{Tensor({height * width, 2, count}), height, width};
+  DerivativeField field{Tensor({height * width, channel_count, count}), height, width};
   for (int64_t p = 0; p < height * width; ++p) {
     const double x = points.data[static_cast<size_t>(2 * p)];
     const double y = points.data[static_cast<size_t>(2 * p + 1)];
-    for (int64_t c = 0; c < 2; ++c) {
+    for (int64_t c = 0; c < channel_count; ++c) {
       for (int64_t m = 0; m < count; ++m) {
         const auto& alpha = alphas[static_cast<size_t>(m)];
-        field.values.data[static_cast<size_t>((p * 2 + c) * count + m)] = analytic_derivative(kChannels[c], alpha[0], alpha[1], x, y);
+        field.values.data[static_cast<size_t>((p * channel_count + c) * count + m)] =
+            analytic_derivative(channels[static_cast<size_t>(c)], alpha[0], alpha[1], x, y);
       }
     }
   }
@@ -300,8 +316,8 @@ TEST(AppsEdit, HeatSeriesBlurMatchesTheExactGaussianUpToThePredictedTruncation) 
   const double vy = 2 * ty;
   auto damping = [&](const Analytic& f) { return tx * f.a * f.a + ty * f.b * f.b; };
   auto blurred_poly = [&](double x, double y) {
-    return 0.3 * (std::pow(x, 4) + 6 * x * x * vx + 3 * vx * vx) + 0.2 * (x * x + vx) * (y * y + vy) - 0.1 * (std::pow(y, 3) + 3 * y * vy) +
-           0.05 * x * y;
+    return 0.3 * (std::pow(x, 4) + 6 * x * x * vx + 3 * vx * vx) + 0.2 * (x * x + vx) * (y * y + vy) -
+           0.1 * (std::pow(y, 3) + 3 * y * vy) + 0.05 * x * y;
   };
   const Image exact = on_grid(kHeight, kWidth, [&](const Analytic& f, double x, double y) {
     return std::exp(-damping(f)) * std::sin(f.a * x) * std::cos(f.b * y) + f.w * blurred_poly(x, y);
@@ -353,42 +369,55 @@ TEST(AppsEdit, LaplacianGradientDirectionalAndSharpenMatchClosedForms) {
     return -f.b * std::sin(f.a * x) * std::sin(f.b * y) + f.w * (0.4 * x * x * y - 0.3 * y * y + 0.05 * x);
   };
   auto value = [](const Analytic& f, double x, double y) {
-    return std::sin(f.a * x) * std::cos(f.b * y) + f.w * (0.3 * std::pow(x, 4) + 0.2 * x * x * y * y - 0.1 * std::pow(y, 3) + 0.05 * x * y);
+    return std::sin(f.a * x) * std::cos(f.b * y) +
+           f.w * (0.3 * std::pow(x, 4) + 0.2 * x * x * y * y - 0.1 * std::pow(y, 3) + 0.05 * x * y);
   };
   // Pixel units: Δ_px = h_x² ∂xx + h_y² ∂yy.
   auto pixel_laplacian = [](const Analytic& f, double x, double y) {
     const double wave = std::sin(f.a * x) * std::cos(f.b * y);
-    return -(f.a * f.a * kHx * kHx + f.b * f.b * kHy * kHy) * wave + f.w * (kHx * kHx * (3.6 * x * x + 0.4 * y * y) + kHy * kHy * (0.4 * x * x - 0.6 * y));
+    return -(f.a * f.a * kHx * kHx + f.b * f.b * kHy * kHy) * wave +
+           f.w * (kHx * kHx * (3.6 * x * x + 0.4 * y * y) + kHy * kHy * (0.4 * x * x - 0.6 * y));
   };
   EXPECT_LT(max_abs_difference(laplacian(field), on_grid(kHeight, kWidth, pixel_laplacian)), 1e-6);
-  EXPECT_LT(max_abs_difference(laplacian_sharpen(field, 0.7),
-                               on_grid(kHeight, kWidth, [&](const Analytic& f, double x, double y) { return value(f, x, y) - 0.7 * pixel_laplacian(f, x, y); })),
+  EXPECT_LT(max_abs_difference(laplacian_sharpen(field, 0.7), on_grid(kHeight, kWidth,
+                                                                      [&](const Analytic& f, double x, double y) {
+                                                                        return value(f, x, y) -
+                                                                               0.7 * pixel_laplacian(f, x, y);
+                                                                      })),
             1e-6);
-  EXPECT_LT(max_abs_difference(gradient_magnitude(field), on_grid(kHeight, kWidth, [&](const Analytic& f, double x, double y) {
-                                 return std::hypot(kHx * fx(f, x, y), kHy * fy(f, x, y));
-                               })),
+  EXPECT_LT(max_abs_difference(gradient_magnitude(field), on_grid(kHeight, kWidth,
+                                                                  [&](const Analytic& f, double x, double y) {
+                                                                    return std::hypot(kHx * fx(f, x, y),
+                                                                                      kHy * fy(f, x, y));
+                                                                  })),
             1e-6);
   const double theta = 30.0 * std::numbers::pi / 180.0;
-  EXPECT_LT(max_abs_difference(directional_derivative(field, 30.0), on_grid(kHeight, kWidth, [&](const Analytic& f, double x, double y) {
-                                 return std::cos(theta) * kHx * fx(f, x, y) + std::sin(theta) * kHy * fy(f, x, y);
-                               })),
-            1e-6);
+  EXPECT_LT(
+      max_abs_difference(directional_derivative(field, 30.0), on_grid(kHeight, kWidth,
+                                                                      [&](const Analytic& f, double x, double y) {
+                                                                        return std::cos(theta) * kHx * fx(f, x, y) +
+                                                                               std::sin(theta) * kHy * fy(f, x, y);
+                                                                      })),
+      1e-6);
   EXPECT_LT(max_abs_difference(partial_derivative(field, {0, 0}), on_grid(kHeight, kWidth, value)), 1e-6);
   // f_xyy = -a b² cos(ax) cos(by) + w · 0.8 x, scaled by h_x h_y².
-  EXPECT_LT(max_abs_difference(partial_derivative(analytic_field(kHeight, kWidth, 3), {1, 2}),
-                               on_grid(kHeight, kWidth, [](const Analytic& f, double x, double y) {
-                                 return kHx * kHy * kHy * (-f.a * f.b * f.b * std::cos(f.a * x) * std::cos(f.b * y) + f.w * 0.8 * x);
-                               })),
-            1e-6);
+  EXPECT_LT(
+      max_abs_difference(partial_derivative(analytic_field(kHeight, kWidth, 3), {1, 2}),
+                         on_grid(kHeight, kWidth,
+                                 [](const Analytic& f, double x, double y) {
+                                   return kHx * kHy * kHy *
+                                          (-f.a * f.b * f.b * std::cos(f.a * x) * std::cos(f.b * y) + f.w * 0.8 * x);
+                                 })),
+      1e-6);
   EXPECT_THROW(partial_derivative(field, {1, 2}), UserError);
 }
 
 TEST(AppsEdit, MalformedDerivativeArraysAreUserErrors) {
   EXPECT_EQ(derivative_order(analytic_field(4, 5, 3)), 3);
-  EXPECT_THROW(derivative_order(DerivativeField{Tensor({20, 2, 7}), 4, 5}), UserError);   // 7 is no C(n+2, 2)
-  EXPECT_THROW(derivative_order(DerivativeField{Tensor({21, 2, 6}), 4, 5}), UserError);   // wrong point count
-  EXPECT_THROW(derivative_order(DerivativeField{Tensor({20, 6}), 4, 5}), UserError);      // rank 2
-  EXPECT_THROW(laplacian(analytic_field(4, 5, 1)), UserError);                             // order too low
+  EXPECT_THROW(derivative_order(DerivativeField{Tensor({20, 2, 7}), 4, 5}), UserError);  // 7 is no C(n+2, 2)
+  EXPECT_THROW(derivative_order(DerivativeField{Tensor({21, 2, 6}), 4, 5}), UserError);  // wrong point count
+  EXPECT_THROW(derivative_order(DerivativeField{Tensor({20, 6}), 4, 5}), UserError);     // rank 2
+  EXPECT_THROW(laplacian(analytic_field(4, 5, 1)), UserError);                           // order too low
 }
 
 TEST(AppsEdit, PixelAndDerivativeDomainsAgreeOnASmoothFunction) {
@@ -398,25 +427,13 @@ TEST(AppsEdit, PixelAndDerivativeDomainsAgreeOnASmoothFunction) {
   const double h = 2.0 / 64.0;
   const double a = 3.0;
   const double b = 2.0;
-  const DerivativeField field{[&] {
-                                const auto alphas = autodiff::multi_indices(2, 6);
-                                const Tensor points = models::grid_points({size, size});
-                                Tensor values({size * size, 1, static_cast<int64_t>(alphas.size())});
-                                for (int64_t p = 0; p < size * size; ++p) {
-                                  for (size_t m = 0; m < alphas.size(); ++m) {
-                                    values.data[static_cast<size_t>(p) * alphas.size() + m] =
-                                        analytic_derivative({a, b, 0.0}, alphas[m][0], alphas[m][1], points.data[static_cast<size_t>(2 * p)],
-                                                            points.data[static_cast<size_t>(2 * p + 1)]);
-                                  }
-                                }
-                                return values;
-                              }(),
-                              size, size};
+  const DerivativeField field = analytic_field(size, size, 6, {{a, b, 0.0}});
   const Image sampled = partial_derivative(field, {0, 0});
   auto interior_difference = [&](const Image& pixel, const Image& derived, int64_t border) {
     double worst = 0.0;
     for (int64_t r = border; r < size - border; ++r) {
-      for (int64_t c = border; c < size - border; ++c) worst = std::max(worst, std::abs(static_cast<double>(pixel.at(r, c, 0)) - derived.at(r, c, 0)));
+      for (int64_t c = border; c < size - border; ++c)
+        worst = std::max(worst, std::abs(static_cast<double>(pixel.at(r, c, 0)) - derived.at(r, c, 0)));
     }
     return worst;
   };
@@ -479,7 +496,8 @@ TEST(AppsDefaultImage, IsDeterministicInRangeAndHasTheClaimedContent) {
 }
 
 TEST(AppsPanel, ComposesTitledTilesIntoAPngOfTheDocumentedSize) {
-  const Image rgb = make_image(32, 40, 3, [](int64_t r, int64_t c, int64_t ch) { return ch == 0 ? r / 31.0 : c / 39.0; });
+  const Image rgb =
+      make_image(32, 40, 3, [](int64_t r, int64_t c, int64_t ch) { return ch == 0 ? r / 31.0 : c / 39.0; });
   const Image grey = make_image(24, 40, 1, [](int64_t, int64_t, int64_t) { return 0.5; });
   const Image panel = compose_panel({{"rgb", rgb}, {"grey", grey}, {"third", rgb}}, 2);
   // 2 columns, 2 rows of 40x32 cells (the largest tile), 8-pixel margins, 20-pixel title bands.

@@ -77,7 +77,8 @@ Colour picture(double x, double y) {
   blend(colour, {0.95, 0.55, 0.10}, coverage(std::hypot(x + 0.45, y + 0.42) - 0.30, kSharpEdge));
 
   // Sharp-edged triangle in the middle, overlapping the others' surroundings.
-  blend(colour, {0.55, 0.10, 0.45}, coverage(triangle_distance(x, y, {{{-0.05, -0.22}, {0.22, 0.22}, {-0.30, 0.16}}}), kSharpEdge));
+  blend(colour, {0.55, 0.10, 0.45},
+        coverage(triangle_distance(x, y, {{{-0.05, -0.22}, {0.22, 0.22}, {-0.30, 0.16}}}), kSharpEdge));
 
   for (double& channel : colour) channel = std::clamp(channel, 0.0, 1.0);
   return colour;

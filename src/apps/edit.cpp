@@ -45,7 +45,8 @@ class PixelDerivatives {
 
   double operator()(int64_t point, int64_t channel, int ax, int ay) const {
     const size_t slot = static_cast<size_t>(ax * (order_ + 1) + ay);
-    return field_.values.data[static_cast<size_t>((point * channels_ + channel) * count_ + position_[slot])] * scale_[slot];
+    return field_.values.data[static_cast<size_t>((point * channels_ + channel) * count_ + position_[slot])] *
+           scale_[slot];
   }
 
   // An image whose pixel (point, channel) is value(point, channel).
@@ -87,7 +88,8 @@ int derivative_order(const DerivativeField& field) {
   for (int order = 0; autodiff::multi_index_count(2, order) <= shape[2]; ++order) {
     if (autodiff::multi_index_count(2, order) == shape[2]) return order;
   }
-  throw UserError(what + ": M = " + std::to_string(shape[2]) + " is not C(n + 2, 2) for any order n (1, 3, 6, 10, ...)");
+  throw UserError(what + ": M = " + std::to_string(shape[2]) +
+                  " is not C(n + 2, 2) for any order n (1, 3, 6, 10, ...)");
 }
 
 Image partial_derivative(const DerivativeField& field, const autodiff::MultiIndex& alpha) {
@@ -122,7 +124,8 @@ Image heat_series_blur(const DerivativeField& field, double sigma) {
 
 Image laplacian_sharpen(const DerivativeField& field, double amount) {
   const PixelDerivatives d(field, 2, "Laplacian sharpen");
-  return d.map([&](int64_t point, int64_t channel) { return d(point, channel, 0, 0) - amount * d.laplacian(point, channel); });
+  return d.map(
+      [&](int64_t point, int64_t channel) { return d(point, channel, 0, 0) - amount * d.laplacian(point, channel); });
 }
 
 Image laplacian(const DerivativeField& field) {
@@ -132,7 +135,8 @@ Image laplacian(const DerivativeField& field) {
 
 Image gradient_magnitude(const DerivativeField& field) {
   const PixelDerivatives d(field, 1, "gradient magnitude");
-  return d.map([&](int64_t point, int64_t channel) { return std::hypot(d(point, channel, 1, 0), d(point, channel, 0, 1)); });
+  return d.map(
+      [&](int64_t point, int64_t channel) { return std::hypot(d(point, channel, 1, 0), d(point, channel, 0, 1)); });
 }
 
 Image directional_derivative(const DerivativeField& field, double theta_degrees) {

@@ -42,8 +42,10 @@ Image partial_derivative(const DerivativeField& field, const autodiff::MultiInde
 // In coordinate units that is t = σ_x² / 2 with σ_x = σ · 2 / (W - 1) (and likewise along y
 // with H); working in pixel units makes it t = σ² / 2 on both axes at once. Exact for
 // polynomials of degree <= 2K + 1. On a wave of frequency ω rad/pixel it multiplies by the
-// truncated series of e^{-s}, s = σ²ω²/2, with error below s^{K+1} / (K + 1)!, so it needs
-// σ ω ≲ 1: wide blurs of fine detail need far more orders than narrow ones. Needs n >= 2.
+// truncated series of e^{-s}, s = σ²ω²/2, with error below s^{K+1} / (K + 1)! for s <= 1, so it needs
+// σ ω ≲ 1: wide blurs of fine detail need far more orders than narrow ones. A SIREN fitted to
+// pixels carries frequencies near π rad/pixel at edges, so with n = 4 only σ of about half a pixel
+// tracks a pixel-domain Gaussian; larger σ makes the series blow up there. Needs n >= 2.
 Image heat_series_blur(const DerivativeField& field, double sigma);
 
 // f - amount · Δf (per pixel², needs n >= 2): the derivative form of pixel_filters' laplacian_sharpen.

@@ -13,7 +13,10 @@
 namespace inrarch::apps {
 
 Image::Image(int64_t height_, int64_t width_, int64_t channels_, float fill)
-    : height(height_), width(width_), channels(channels_), pixels(static_cast<size_t>(height_ * width_ * channels_), fill) {}
+    : height(height_),
+      width(width_),
+      channels(channels_),
+      pixels(static_cast<size_t>(height_ * width_ * channels_), fill) {}
 
 Image read_image(const std::string& path, int channels) {
   if (channels < 0 || channels > 4) {
@@ -22,8 +25,8 @@ Image read_image(const std::string& path, int channels) {
   int width = 0;
   int height = 0;
   int file_channels = 0;
-  const std::unique_ptr<stbi_uc, void (*)(void*)> bytes(stbi_load(path.c_str(), &width, &height, &file_channels, channels),
-                                                        stbi_image_free);
+  const std::unique_ptr<stbi_uc, void (*)(void*)> bytes(
+      stbi_load(path.c_str(), &width, &height, &file_channels, channels), stbi_image_free);
   if (!bytes) {
     const char* reason = stbi_failure_reason();
     throw UserError("cannot read image \"" + path + "\": " + (reason ? reason : "unknown error"));
@@ -46,7 +49,9 @@ void write_png(const Image& image, const std::string& path) {
   });
   const auto width = static_cast<int>(image.width);
   const auto channels = static_cast<int>(image.channels);
-  if (stbi_write_png(path.c_str(), width, static_cast<int>(image.height), channels, bytes.data(), width * channels) == 0) {
+  const int written =
+      stbi_write_png(path.c_str(), width, static_cast<int>(image.height), channels, bytes.data(), width * channels);
+  if (written == 0) {
     throw UserError("cannot write PNG \"" + path + "\" (is the directory writable?)");
   }
 }

@@ -134,7 +134,8 @@ Image compose_panel(const std::vector<PanelTile>& tiles, int columns) {
   const auto count = static_cast<int64_t>(tiles.size());
   const int64_t per_row = columns <= 0 ? count : std::min<int64_t>(columns, count);
   const int64_t rows = (count + per_row - 1) / per_row;
-  Image canvas(kMargin + rows * (kTitleBand + cell_height + kMargin), kMargin + per_row * (cell_width + kMargin), 3, 1.0f);
+  Image canvas(kMargin + rows * (kTitleBand + cell_height + kMargin), kMargin + per_row * (cell_width + kMargin), 3,
+               1.0f);
   for (int64_t index = 0; index < count; ++index) {
     const PanelTile& tile = tiles[static_cast<size_t>(index)];
     const int64_t left = kMargin + (index % per_row) * (cell_width + kMargin);

@@ -24,7 +24,8 @@ Image convolve_axis(const Image& image, const std::vector<double>& weights, int6
       for (int64_t channel = 0; channel < image.channels; ++channel) {
         double sum = 0.0;
         for (int64_t k = -radius; k <= radius; ++k) {
-          sum += weights[static_cast<size_t>(k + radius)] * sample(image, row + k * row_step, col + k * col_step, channel);
+          sum +=
+              weights[static_cast<size_t>(k + radius)] * sample(image, row + k * row_step, col + k * col_step, channel);
         }
         result.at(row, col, channel) = static_cast<float>(sum);
       }
@@ -40,7 +41,9 @@ Image map_sobel(const Image& image, Combine combine) {
   for (int64_t row = 0; row < image.height; ++row) {
     for (int64_t col = 0; col < image.width; ++col) {
       for (int64_t channel = 0; channel < image.channels; ++channel) {
-        auto f = [&](int64_t dr, int64_t dc) { return static_cast<double>(sample(image, row + dr, col + dc, channel)); };
+        auto f = [&](int64_t dr, int64_t dc) {
+          return static_cast<double>(sample(image, row + dr, col + dc, channel));
+        };
         const double gx = (f(-1, 1) + 2 * f(0, 1) + f(1, 1) - f(-1, -1) - 2 * f(0, -1) - f(1, -1)) / 8.0;
         const double gy = (f(1, -1) + 2 * f(1, 0) + f(1, 1) - f(-1, -1) - 2 * f(-1, 0) - f(-1, 1)) / 8.0;
         result.at(row, col, channel) = static_cast<float>(combine(gx, gy));
@@ -82,8 +85,9 @@ Image laplacian(const Image& image) {
   for (int64_t row = 0; row < image.height; ++row) {
     for (int64_t col = 0; col < image.width; ++col) {
       for (int64_t channel = 0; channel < image.channels; ++channel) {
-        const double neighbours = static_cast<double>(sample(image, row - 1, col, channel)) + sample(image, row + 1, col, channel) +
-                                  sample(image, row, col - 1, channel) + sample(image, row, col + 1, channel);
+        const double neighbours = static_cast<double>(sample(image, row - 1, col, channel)) +
+                                  sample(image, row + 1, col, channel) + sample(image, row, col - 1, channel) +
+                                  sample(image, row, col + 1, channel);
         result.at(row, col, channel) = static_cast<float>(neighbours - 4.0 * image.at(row, col, channel));
       }
     }

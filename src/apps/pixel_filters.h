@@ -33,7 +33,7 @@ Image unsharp_mask(const Image& image, double sigma, double amount);
 
 // Sobel derivatives divided by 8 (the kernel weights), i.e. a smoothed central difference per
 // pixel step: exact for a linear ramp. gx runs along columns (x), gy along rows (y).
-Image sobel_gradient_magnitude(const Image& image);  // sqrt(gx^2 + gy^2)
+Image sobel_gradient_magnitude(const Image& image);                      // sqrt(gx^2 + gy^2)
 Image directional_derivative(const Image& image, double theta_degrees);  // cos(theta) gx + sin(theta) gy
 
 }  // namespace inrarch::apps
