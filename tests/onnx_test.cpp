@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -52,6 +53,14 @@ void expect_close(const Tensor& actual, const Tensor& expected, double rel, doub
   for (size_t i = 0; i < expected.data.size(); ++i) {
     ASSERT_NEAR(actual.data[i], expected.data[i], rel * (std::fabs(expected.data[i]) + floor)) << what << " element " << i;
   }
+}
+
+Tensor random_points(int64_t count, int64_t dims, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  Tensor points({count, dims});
+  for (double& value : points.data) value = uniform(random);
+  return points;
 }
 
 bool onnx_checker_accepts(const std::vector<std::string>& paths) {
@@ -254,17 +263,20 @@ class HandMadeModel {
     model_.mutable_graph()->add_output()->set_name("y");
   }
   onnx::ModelProto& proto() { return model_; }
-  onnx::TensorProto& initializer(const std::string& name, std::vector<int64_t> dims, int type = onnx::TensorProto::FLOAT) {
+  onnx::TensorProto& floats(const std::string& name, const std::vector<int64_t>& dims, const std::vector<float>& values) {
     auto& tensor = *model_.mutable_graph()->add_initializer();
     tensor.set_name(name);
-    tensor.set_data_type(type);
-    int64_t count = 1;
-    for (int64_t dim : dims) {
-      tensor.add_dims(dim);
-      count *= dim;
-    }
-    for (int64_t i = 0; i < count; ++i) tensor.add_float_data(0.5f);
+    tensor.set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t dim : dims) tensor.add_dims(dim);
+    for (float value : values) tensor.add_float_data(value);
     return tensor;
+  }
+  void integers(const std::string& name, const std::vector<int64_t>& values) {
+    auto& tensor = *model_.mutable_graph()->add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(onnx::TensorProto::INT64);
+    tensor.add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t value : values) tensor.add_int64_data(value);
   }
   onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output) {
     auto& node = *model_.mutable_graph()->add_node();
@@ -284,9 +296,63 @@ class HandMadeModel {
   onnx::ModelProto model_;
 };
 
+void set_attribute(onnx::NodeProto& node, const std::string& name, int64_t value) {
+  auto* attribute = node.add_attribute();
+  attribute->set_name(name);
+  attribute->set_type(onnx::AttributeProto::INT);
+  attribute->set_i(value);
+}
+
+void set_attribute(onnx::NodeProto& node, const std::string& name, float value) {
+  auto* attribute = node.add_attribute();
+  attribute->set_name(name);
+  attribute->set_type(onnx::AttributeProto::FLOAT);
+  attribute->set_f(value);
+}
+
+// Gemm's alpha/beta/trans, Reshape with 0 and -1, Squeeze of every unit axis, Flatten, Slice from
+// a negative start to "the end", MatMul by a vector and Unsqueeze, against scalar arithmetic.
+TEST(OnnxImport, HandMadeOpsMatchScalarArithmetic) {
+  HandMadeModel model;
+  const std::vector<float> w = {0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f};  // [3, 2]
+  const std::vector<float> c = {0.125f, -0.25f, 0.375f};
+  const std::vector<float> v = {2.0f, -3.0f};
+  model.floats("w", {3, 2}, w);
+  model.floats("c", {3}, c);
+  model.floats("v", {2}, v);
+  model.integers("shape", {0, -1, 1});
+  model.integers("starts", {-2});
+  model.integers("ends", {std::numeric_limits<int64_t>::max()});
+  model.integers("axes", {1});
+  auto& gemm = model.node("Gemm", {"x", "w", "c"}, "g");
+  set_attribute(gemm, "alpha", 2.0f);
+  set_attribute(gemm, "beta", 0.5f);
+  set_attribute(gemm, "transB", int64_t{1});
+  model.node("Reshape", {"g", "shape"}, "r");                        // [N, 3, 1]
+  model.node("Squeeze", {"r"}, "s");                                  // [N, 3]
+  set_attribute(model.node("Flatten", {"s"}, "f"), "axis", int64_t{1});
+  model.node("Slice", {"f", "starts", "ends", "axes"}, "t");          // [N, 2]: columns 1, 2
+  model.node("MatMul", {"t", "v"}, "m");                              // [N]
+  model.node("Unsqueeze", {"m", "axes"}, "y");                        // [N, 1]
+  const ir::Graph graph = import_onnx(model.save("hand_made.onnx"), ir::DType::F64);
+  EXPECT_EQ(graph.node(graph.outputs().at(0).node).shape, (ir::Shape{kBatch, 1}));
+
+  const Tensor points = random_points(5, 2, 4);
+  const Tensor actual = evaluate(graph, points);
+  ASSERT_EQ(actual.shape, (std::vector<int64_t>{5, 1}));
+  for (size_t p = 0; p < 5; ++p) {
+    double expected = 0;
+    for (size_t j = 1; j < 3; ++j) {
+      const double g = 2.0 * (points.data[2 * p] * w[2 * j] + points.data[2 * p + 1] * w[2 * j + 1]) + 0.5 * c[j];
+      expected += g * v[j - 1];
+    }
+    EXPECT_NEAR(actual.data[p], expected, 1e-12);
+  }
+}
+
 TEST(OnnxImport, ShapeMismatchNamesTheNode) {
   HandMadeModel model;
-  model.initializer("w", {3, 4});
+  model.floats("w", {3, 4}, std::vector<float>(12, 0.5f));
   model.node("MatMul", {"x", "w"}, "y");
   const std::string path = model.save("mismatch.onnx");
   const std::string message = import_error(path);
@@ -304,7 +370,7 @@ TEST(OnnxImport, MissingInitializerNamesTheOperand) {
 
 TEST(OnnxImport, UnsupportedDataTypesAreNamed) {
   HandMadeModel half;
-  half.initializer("w", {2, 2}, onnx::TensorProto::FLOAT16).clear_float_data();
+  half.floats("w", {2, 2}, {}).set_data_type(onnx::TensorProto::FLOAT16);
   half.node("MatMul", {"x", "w"}, "y");
   std::string path = half.save("half.onnx");
   EXPECT_EQ(import_error(path).rfind(path + ": initializer 'w': tensor 'w' has data type FLOAT16, which is not supported", 0), 0u)
@@ -319,7 +385,7 @@ TEST(OnnxImport, UnsupportedDataTypesAreNamed) {
       << import_error(path);
 
   HandMadeModel wrong_size;
-  wrong_size.initializer("w", {2, 3}).add_float_data(1.0f);
+  wrong_size.floats("w", {2, 3}, std::vector<float>(7, 1.0f));
   wrong_size.node("MatMul", {"x", "w"}, "y");
   path = wrong_size.save("wrong_size.onnx");
   EXPECT_NE(import_error(path).find("tensor 'w' holds 7 values, its shape needs 6"), std::string::npos) << import_error(path);
@@ -379,14 +445,6 @@ std::string expect_round_trip(const ir::Graph& graph, const std::string& name, c
     EXPECT_EQ(back.outputs()[i].name, graph.outputs()[i].name);
   }
   return path;
-}
-
-Tensor random_points(int64_t count, int64_t dims, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  Tensor points({count, dims});
-  for (double& value : points.data) value = uniform(random);
-  return points;
 }
 
 TEST(OnnxExport, BuiltInSirenRoundTrips) {

@@ -13,11 +13,21 @@ namespace inrarch::testing {
 
 inline std::string test_data(const std::string& name) { return std::string(INRARCH_TEST_DATA) + "/" + name; }
 
-// A path in the temporary directory that no concurrently running test process shares.
+// A directory of this test process's own (concurrent test processes never share one), removed
+// when the process exits.
+struct TempDirectory {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("inrarch_tests_" + std::to_string(::getpid()));
+  TempDirectory() { std::filesystem::create_directories(path); }
+  ~TempDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
 inline std::string temp_path(const std::string& name) {
-  const auto directory = std::filesystem::temp_directory_path() / ("inrarch_tests_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(directory);
-  return (directory / name).string();
+  static const TempDirectory directory;
+  return (directory.path / name).string();
 }
 
 inline std::string read_bytes(const std::string& path) {

@@ -192,10 +192,10 @@ std::optional<std::vector<int64_t>> ints_attribute(const onnx::NodeProto& node, 
   return std::vector<int64_t>(attribute->ints().begin(), attribute->ints().end());
 }
 
-int64_t normalize_axis(int64_t axis, size_t rank, const std::string& what = "axis") {
+int64_t normalize_axis(int64_t axis, size_t rank) {
   const auto signed_rank = static_cast<int64_t>(rank);
   if (axis < -signed_rank || axis >= signed_rank) {
-    fail(what + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+    fail("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
   }
   return axis < 0 ? axis + signed_rank : axis;
 }
@@ -264,6 +264,31 @@ struct Call {
   }
 };
 
+std::vector<int64_t> known_integers(const Value& value, const std::string& what) {
+  if (!value.known() || value.kind != Kind::Int) fail(what + " must be a constant integer tensor");
+  return value.ints;
+}
+
+// Axes given as an operand (opset 13 and later) or as the attribute "axes" (before).
+std::vector<int64_t> axes_of(const Call& call, size_t operand) {
+  if (call.has(operand)) return known_integers(call.operand(operand), "axes");
+  return ints_attribute(call.proto, "axes").value_or(std::vector<int64_t>{});
+}
+
+// ONNX Gather's result shape: the indices' shape replaces the gathered axis.
+Shape gathered_shape(const Shape& from, int64_t axis, const Shape& index_shape) {
+  Shape out(from.begin(), from.begin() + axis);
+  out.insert(out.end(), index_shape.begin(), index_shape.end());
+  out.insert(out.end(), from.begin() + axis + 1, from.end());
+  return out;
+}
+
+Shape symbolic_shape(const std::vector<int64_t>& values) {
+  Shape shape;
+  for (int64_t value : values) shape.push_back(value == kBatchValue ? kBatch : value);
+  return shape;
+}
+
 class Importer;
 using Handler = Value (*)(Importer&, const Call&);
 
@@ -273,7 +298,7 @@ class Importer {
 
   ir::Graph run(const onnx::GraphProto& graph);
 
-  // The op handlers, one per supported ONNX op (see kHandlers).
+  // The op handlers, one per supported ONNX op (see handlers()).
   Value identity(const Call& call) { return call.operand(0); }
   Value unary(const Call& call, ir::Op op) { return runtime_value(builder_.unary(op, data(call.operand(0)))); }
   Value binary(const Call& call, ir::Op op);
@@ -298,9 +323,6 @@ class Importer {
   Shape shape_of(const Value& value) const { return value.known() ? value.shape : builder_.shape(*value.node); }
   NodeId data(const Value& value);
   NodeId broadcast_to(NodeId node, const Shape& shape);
-  std::vector<int64_t> known_integers(const Value& value, const std::string& what) const;
-  std::vector<int64_t> axes_of(const Call& call, size_t operand) const;
-  Shape symbolic_shape(const std::vector<int64_t>& values) const;
   Value reshaped(const Value& value, const Shape& shape);
   Value take_known(const Value& value, int64_t axis, const std::vector<int64_t>& indices, const Shape& index_shape) const;
   std::optional<double> unnamed_scalar(const Value& value) const;
@@ -367,23 +389,6 @@ NodeId Importer::broadcast_to(NodeId node, const Shape& shape) {
   return builder_.broadcast(node, shape);
 }
 
-std::vector<int64_t> Importer::known_integers(const Value& value, const std::string& what) const {
-  if (!value.known() || value.kind != Kind::Int) fail(what + " must be a constant integer tensor");
-  return value.ints;
-}
-
-// Axes given as an operand (opset 13 and later) or as the attribute "axes" (before).
-std::vector<int64_t> Importer::axes_of(const Call& call, size_t operand) const {
-  if (call.has(operand)) return known_integers(call.operand(operand), "axes");
-  return ints_attribute(call.proto, "axes").value_or(std::vector<int64_t>{});
-}
-
-Shape Importer::symbolic_shape(const std::vector<int64_t>& values) const {
-  Shape shape;
-  for (int64_t value : values) shape.push_back(value == kBatchValue ? kBatch : value);
-  return shape;
-}
-
 Value Importer::reshaped(const Value& value, const Shape& shape) {
   const Shape from = shape_of(value);
   if (std::count(from.begin(), from.end(), kBatch) != std::count(shape.begin(), shape.end(), kBatch) ||
@@ -400,9 +405,7 @@ Value Importer::reshaped(const Value& value, const Shape& shape) {
 Value Importer::take_known(const Value& value, int64_t axis, const std::vector<int64_t>& indices,
                            const Shape& index_shape) const {
   const Shape& from = value.shape;
-  Shape out(from.begin(), from.begin() + axis);
-  out.insert(out.end(), index_shape.begin(), index_shape.end());
-  out.insert(out.end(), from.begin() + axis + 1, from.end());
+  const Shape out = gathered_shape(from, axis, index_shape);
   if (checked_count(out) > kMaxFolded) fail("integer tensor of shape " + ir::shape_string(out) + " is too large");
   const int64_t outer = ir::element_count(Shape(from.begin(), from.begin() + axis));
   const int64_t inner = ir::element_count(Shape(from.begin() + axis + 1, from.end()));
@@ -476,7 +479,8 @@ Value Importer::matmul(const Call& call) {
   const Shape a_shape = builder_.shape(a);
   const Shape b_shape = builder_.shape(b);
   if (a_shape.empty() || b_shape.empty()) fail("MatMul needs operands of rank 1 or more");
-  if (b_shape.size() > 2 && checked_count(Shape(b_shape.begin(), b_shape.end() - 2)) != 1) {
+  if (!std::all_of(b_shape.begin(), b_shape.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(b_shape.size())),
+                   [](int64_t dim) { return dim == 1; })) {
     fail("MatMul with a batched right operand " + ir::shape_string(b_shape) + " is not supported");
   }
   const Shape a_stack = a_shape.size() > 2 ? Shape(a_shape.begin(), a_shape.end() - 2) : Shape{};
@@ -540,10 +544,7 @@ Value Importer::gather(const Call& call) {
   }
   const Shape& index_shape = call.operand(1).shape;
   if (value.known() && value.kind == Kind::Int) return take_known(value, axis, indices, index_shape);
-  Shape out(dims.begin(), dims.begin() + axis);
-  out.insert(out.end(), index_shape.begin(), index_shape.end());
-  out.insert(out.end(), dims.begin() + axis + 1, dims.end());
-  return reshaped(runtime_value(builder_.gather(data(value), axis, indices)), out);
+  return reshaped(runtime_value(builder_.gather(data(value), axis, indices)), gathered_shape(dims, axis, index_shape));
 }
 
 Value Importer::unsqueeze(const Call& call) {
@@ -795,7 +796,7 @@ Value Importer::reduce_sum(const Call& call) {
 }
 
 void Importer::define(const std::string& name, Value value) {
-  if (name.empty()) fail("an output has an empty name");
+  if (name.empty()) fail("a value has an empty name");
   if (!values_.emplace(name, std::move(value)).second) fail("value '" + printable(name) + "' is defined twice");
 }
 
