@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "autodiff/derive.h"
 #include "dataflow/lower.h"
 #include "exec/reference.h"
 #include "hls/codegen.h"
@@ -18,6 +19,7 @@
 #include "hls/taylor_sine_table.h"
 #include "hls_test_graphs.h"
 #include "models/siren.h"
+#include "passes/pipeline.h"
 
 namespace inrarch {
 namespace {
@@ -76,30 +78,31 @@ class Project {
   const fs::path& directory() const { return directory_; }
   const dataflow::Network& network() const { return network_; }
 
-  // Largest |csim - reference| per output, with the reference evaluator run here on the inputs
-  // the testbench used; also checks the sizes.
-  std::map<std::string, double> errors(double* largest_magnitude = nullptr) const {
-    std::map<std::string, Tensor> inputs;
+  // The testbench's inputs (as it wrote them) and, per output, the csim values next to the
+  // reference evaluator's values on those inputs.
+  std::map<std::string, Tensor> inputs() const {
+    std::map<std::string, Tensor> result;
     for (ir::NodeId id : graph_.inputs()) {
       const ir::Node& node = graph_.node(id);
       const auto values = read_values(directory_ / ("csim_input_" + node.attrs.name + ".txt"));
       ir::Shape shape = node.shape;
       const int64_t points = static_cast<int64_t>(values.size()) / ir::element_count(shape);
       for (auto& dim : shape) dim = dim == ir::kBatch ? points : dim;
-      inputs[node.attrs.name] = Tensor(shape, values);
+      result[node.attrs.name] = Tensor(shape, values);
     }
-    const auto expected = exec::evaluate_reference(graph_, inputs);
-    std::map<std::string, double> result;
+    return result;
+  }
+  struct Output {
+    std::vector<double> csim;
+    Tensor reference;
+  };
+  std::map<std::string, Output> outputs() const {
+    const auto expected = exec::evaluate_reference(graph_, inputs());
+    std::map<std::string, Output> result;
     for (size_t k = 0; k < graph_.outputs().size(); ++k) {
-      const auto actual = read_values(directory_ / ("csim_output_" + graph_.outputs()[k].name + ".txt"));
-      EXPECT_EQ(actual.size(), expected[k].data.size());
-      double error = 0, magnitude = 0;
-      for (size_t i = 0; i < actual.size() && i < expected[k].data.size(); ++i) {
-        error = std::max(error, std::fabs(actual[i] - expected[k].data[i]));
-        magnitude = std::max(magnitude, std::fabs(expected[k].data[i]));
-      }
-      result[graph_.outputs()[k].name] = error;
-      if (largest_magnitude) *largest_magnitude = std::max(*largest_magnitude, magnitude);
+      const std::string& name = graph_.outputs()[k].name;
+      result[name] = {read_values(directory_ / ("csim_output_" + name + ".txt")), expected[k]};
+      EXPECT_EQ(result[name].csim.size(), expected[k].data.size()) << name;
     }
     return result;
   }
@@ -109,6 +112,32 @@ class Project {
   const ir::Graph& graph_;
   dataflow::Network network_;
 };
+
+// The derivative order of each element of one point, per output ([N, C, M] derivative outputs,
+// multi-indices in graded order); outputs not listed are order 0.
+using Orders = std::map<std::string, std::vector<int>>;
+
+int64_t per_point(const Tensor& reference) {
+  return reference.shape.empty() ? 1 : reference.size() / reference.shape[0];
+}
+
+// Within each output and derivative order: max |csim - reference| <= tolerance * max(1, max |reference|).
+void expect_close(const Project& project, double tolerance, const Orders& orders = {}) {
+  for (const auto& [name, output] : project.outputs()) {
+    std::map<int, std::pair<double, double>> by_order;  // order -> (max error, max |reference|)
+    const int64_t elements = per_point(output.reference);
+    for (size_t i = 0; i < output.csim.size(); ++i) {
+      const auto found = orders.find(name);
+      const int order = found == orders.end() ? 0 : found->second.at(i % static_cast<size_t>(elements));
+      auto& [error, magnitude] = by_order[order];
+      error = std::max(error, std::fabs(output.csim[i] - output.reference.data[i]));
+      magnitude = std::max(magnitude, std::fabs(output.reference.data[i]));
+    }
+    for (const auto& [order, entry] : by_order) {
+      EXPECT_LE(entry.first, tolerance * std::max(1.0, entry.second)) << name << " order " << order;
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The fixed-point model against integer arithmetic written independently (floor division and
@@ -212,54 +241,194 @@ TEST(HlsCsim, ForwardSirenFloatMatchesTheReference) {
   const CommandResult csim = project.simulate();
   ASSERT_EQ(csim.status, 0) << csim.output;
   EXPECT_NE(csim.output.find("csim: PASS"), std::string::npos) << csim.output;
-  double magnitude = 0;
-  const double error = project.errors(&magnitude).at("output");
-  EXPECT_LE(error, 1e-5 * std::max(1.0, magnitude)) << "max |golden| " << magnitude;
+  expect_close(project, 1e-5);
 }
 
-// A first-order a priori bound of |fixed - exact| for a SIREN computed in ap_fixed<W, I> with F
-// fraction bits (u = 2^-F) by the generated kernels, from the actual weights:
-//  - inputs and every weight and bias are truncated once: error <= u each;
-//  - a matmul output sums n products, each exact, truncating the accumulator after every one
-//    (<= n u), plus sum_i |W_ji| * (input error) and sum_i |h_i| u <= n u for the quantized
-//    weights (|h_i| <= 1: coordinates in [-1, 1], sine outputs); the bias add is exact (+u for b);
-//  - scaling by omega is exact (omega is representable) and multiplies the error by omega;
-//  - sin is 1-Lipschitz, then truncated: + u.
-// Values stay below 2^(I-1), so no wrap-around occurs (checked on the reference values).
-double siren_fixed_bound(const models::SirenSpec& spec, const std::vector<models::DenseLayer>& layers, int fraction_bits) {
-  const double u = std::ldexp(1.0, -fraction_bits);
-  double error = u;
-  for (size_t k = 0; k < layers.size(); ++k) {
-    const auto& layer = layers[k];
-    double worst = 0;
-    for (int j = 0; j < layer.out; ++j) {
-      double row = 0;
-      for (int i = 0; i < layer.in; ++i) row += std::fabs(layer.weight[static_cast<size_t>(j * layer.in + i)]);
-      worst = std::max(worst, row * error + 2.0 * layer.in * u + u);
-    }
-    error = k + 1 < layers.size() ? spec.omega * worst + u : worst;
+// ---------------------------------------------------------------------------------------------
+// A first-order running error bound for a design computed in ap_fixed<W, I> (u = 2^-F, F = W - I)
+// by the generated kernels, per node and per position within a point (the maximum over the
+// points), from the reference values of every node at the testbench's points:
+//  - inputs and everything folded into constants (weights, biases, factors) are truncated once: u;
+//  - moves (broadcast, slice, gather, concat, transpose, reshape), neg and relu add nothing;
+//    a reduce sums its operands' bounds (sums are exact in one format);
+//  - add/sub: e_a + e_b (exact); mul: |a| e_b + |b| e_a + e_a e_b + u (the product is exact,
+//    assigning truncates); scale s: |s| e + (|x| + e) u + u (s itself is truncated);
+//    div: (e_a + |a/b| e_b) / (|b| - e_b) + u;
+//  - sin, cos, tanh are 1-Lipschitz, sigmoid 1/4-, exp exp(|x| + e)-Lipschitz: + u for the result;
+//    step is exact unless the error could cross 0;
+//  - matmul with weights W (K terms): |W|-weighted sum of the input bounds, + u per term for the
+//    truncated weights times |a| + e_a, + K u for truncating the accumulator after every term.
+// With AP_WRAP arithmetic is modulo 2^I, so the bound holds as long as every node's value (plus its
+// bound) stays below 2^(I-1); `fits` reports that.
+struct FixedBounds {
+  std::vector<Tensor> bound;  // per node, shape with the points bound to 1
+  bool fits = true;
+  double largest = 0;         // the largest |value| of any node
+};
+
+// Evaluates `node` alone on the given operand tensors (each shaped like its operand, with the
+// points bound to 1): the reference evaluator serves as the index arithmetic of moves and matmuls.
+Tensor apply_alone(const ir::Graph& graph, const ir::Node& node, const std::vector<Tensor>& operands) {
+  ir::Builder b(ir::DType::F64);
+  std::vector<ir::NodeId> inputs;
+  std::map<std::string, Tensor> values;
+  for (size_t k = 0; k < operands.size(); ++k) {
+    const std::string name = "o" + std::to_string(k);
+    inputs.push_back(b.input(name, graph.node(node.inputs[k]).shape));
+    values[name] = operands[k];
   }
-  return error;
+  b.add_output("r", b.clone(node, inputs));
+  return exec::evaluate_reference(b.finish(), values).at(0);
+}
+
+// Largest and smallest |value| over the points, per position within a point.
+std::pair<Tensor, Tensor> magnitudes(const ir::Shape& node_shape, const Tensor& value) {
+  ir::Shape shape = node_shape;
+  int64_t pre = 1, points = 1, post = 1;
+  bool after = false;
+  for (size_t a = 0; a < shape.size(); ++a) {
+    if (shape[a] == ir::kBatch) {
+      points = value.shape[a];
+      shape[a] = 1;
+      after = true;
+    } else {
+      (after ? post : pre) *= shape[a];
+    }
+  }
+  Tensor high(shape), low(shape, std::vector<double>(static_cast<size_t>(pre * post), INFINITY));
+  for (int64_t p = 0; p < pre; ++p) {
+    for (int64_t n = 0; n < points; ++n) {
+      for (int64_t q = 0; q < post; ++q) {
+        const double v = std::fabs(value.data[static_cast<size_t>((p * points + n) * post + q)]);
+        high.data[static_cast<size_t>(p * post + q)] = std::max(high.data[static_cast<size_t>(p * post + q)], v);
+        low.data[static_cast<size_t>(p * post + q)] = std::min(low.data[static_cast<size_t>(p * post + q)], v);
+      }
+    }
+  }
+  return {high, low};
+}
+
+// The bound of one elementwise node at one position (a, b: largest |operand|, la, lb: smallest).
+double elementwise_bound(const ir::Node& node, double a, double la, double ea, double b, double lb, double eb, double u) {
+  switch (node.op) {
+    case ir::Op::Neg:
+    case ir::Op::Relu: return ea;
+    case ir::Op::Scale: return std::fabs(node.attrs.scalar) * ea + (a + ea) * u + u;
+    case ir::Op::Sin:
+    case ir::Op::Cos:
+    case ir::Op::Tanh: return ea + u;
+    case ir::Op::Sigmoid: return ea / 4 + u;
+    case ir::Op::Exp: return std::exp(a + ea) * ea + u;
+    case ir::Op::Step: return la > ea ? 0.0 : 1.0;
+    case ir::Op::Add:
+    case ir::Op::Sub: return ea + eb;
+    case ir::Op::Mul: return a * eb + b * ea + ea * eb + u;
+    case ir::Op::Div: return lb > eb ? (ea + a / lb * eb) / (lb - eb) + u : INFINITY;
+    default: ADD_FAILURE() << "no bound rule for " << ir::op_name(node.op); return INFINITY;
+  }
+}
+
+FixedBounds fixed_point_bounds(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs, int integer_bits,
+                               int fraction_bits) {
+  const double u = std::ldexp(1.0, -fraction_bits);
+  ir::Builder everything(ir::DType::F64);
+  std::vector<ir::NodeId> copy(graph.size());
+  for (size_t i = 0; i < graph.size(); ++i) {
+    std::vector<ir::NodeId> operands;
+    for (ir::NodeId input : graph.nodes()[i].inputs) operands.push_back(copy[static_cast<size_t>(input)]);
+    copy[i] = everything.clone(graph.nodes()[i], operands);
+    everything.add_output(std::to_string(i), copy[i]);
+  }
+  const auto values = exec::evaluate_reference(everything.finish(), inputs);
+
+  FixedBounds result;
+  result.bound.resize(graph.size());
+  std::vector<Tensor> high(graph.size()), low(graph.size());
+  std::vector<bool> dynamic(graph.size());
+  for (size_t i = 0; i < graph.size(); ++i) {
+    const ir::Node& node = graph.nodes()[i];
+    std::tie(high[i], low[i]) = magnitudes(node.shape, values[i]);
+    dynamic[i] = node.op == ir::Op::Input;
+    for (ir::NodeId input : node.inputs) dynamic[i] = dynamic[i] || dynamic[static_cast<size_t>(input)];
+    const auto operand = [&](size_t k) { return static_cast<size_t>(node.inputs[k]); };
+    Tensor& e = result.bound[i];
+    e = Tensor(high[i].shape, std::vector<double>(high[i].data.size(), u));  // inputs and constants
+    if (!dynamic[i] || node.op == ir::Op::Input) continue;
+    if (node.op == ir::Op::MatMul) {
+      Tensor magnitude = values[operand(1)], ones = values[operand(1)], reach = high[operand(0)];
+      for (auto& v : magnitude.data) v = std::fabs(v);
+      for (auto& v : ones.data) v = 1.0;
+      for (size_t k = 0; k < reach.data.size(); ++k) reach.data[k] += result.bound[operand(0)].data[k];
+      const Tensor propagated = apply_alone(graph, node, {result.bound[operand(0)], magnitude});
+      const Tensor weight_error = apply_alone(graph, node, {reach, ones});
+      const ir::Shape& a = graph.node(node.inputs[0]).shape;
+      const auto terms = static_cast<double>(node.attrs.trans_a ? a[a.size() - 2] : a.back());
+      for (size_t k = 0; k < e.data.size(); ++k) e.data[k] = propagated.data[k] + u * weight_error.data[k] + terms * u;
+    } else if (ir::is_elementwise_unary(node.op) || ir::is_elementwise_binary(node.op)) {
+      const bool binary = ir::is_elementwise_binary(node.op);
+      for (size_t k = 0; k < e.data.size(); ++k) {
+        const auto at = [&](const std::vector<Tensor>& t, size_t slot) { return t[operand(slot)].data[k]; };
+        e.data[k] = elementwise_bound(node, at(high, 0), at(low, 0), at(result.bound, 0), binary ? at(high, 1) : 0,
+                                      binary ? at(low, 1) : 0, binary ? at(result.bound, 1) : 0, u);
+      }
+    } else {  // moves and reductions act on bounds as on values
+      std::vector<Tensor> operands;
+      for (size_t k = 0; k < node.inputs.size(); ++k) operands.push_back(result.bound[operand(k)]);
+      e = apply_alone(graph, node, operands);
+    }
+  }
+  for (size_t i = 0; i < graph.size(); ++i) {
+    for (size_t k = 0; k < high[i].data.size(); ++k) {
+      result.largest = std::max(result.largest, high[i].data[k]);
+      result.fits = result.fits && high[i].data[k] + result.bound[i].data[k] < std::ldexp(1.0, integer_bits - 1);
+    }
+  }
+  return result;
+}
+
+// Every csim output element is within the running bound of its position; prints, per output and
+// derivative order, the largest error next to the largest bound.
+void expect_within_fixed_bounds(const Project& project, const ir::Graph& graph, const hls::NumberFormat& number,
+                                const Orders& orders = {}) {
+  const FixedBounds bounds =
+      fixed_point_bounds(graph, project.inputs(), number.integer_bits, number.width - number.integer_bits);
+  ASSERT_TRUE(bounds.fits) << "a value reaches " << bounds.largest << ": out of range for " << number.cpp_type();
+  const auto outputs = project.outputs();
+  for (const auto& output : graph.outputs()) {
+    const auto& [csim, reference] = outputs.at(output.name);
+    const Tensor& bound = bounds.bound[static_cast<size_t>(output.node)];
+    const auto elements = static_cast<size_t>(per_point(reference));
+    std::map<int, std::pair<double, double>> by_order;  // order -> (max error, max bound)
+    for (size_t i = 0; i < csim.size(); ++i) {
+      const double error = std::fabs(csim[i] - reference.data[i]);
+      ASSERT_LE(error, bound.data[i % elements]) << output.name << "[" << i << "]";
+      const auto found = orders.find(output.name);
+      auto& [worst, allowed] = by_order[found == orders.end() ? 0 : found->second.at(i % elements)];
+      worst = std::max(worst, error);
+      allowed = std::max(allowed, bound.data[i % elements]);
+    }
+    for (const auto& [order, entry] : by_order) {
+      std::printf("%s %s order %d: max error %.3e (bound %.3e)\n", number.cpp_type().c_str(), output.name.c_str(), order,
+                  entry.first, entry.second);
+    }
+  }
 }
 
 TEST(HlsCsim, ForwardSirenFixedPointStaysWithinItsErrorBound) {
   const auto spec = test_siren();
-  const auto layers = models::init_siren(spec);
-  const ir::Graph graph = models::build_siren(spec, layers);
+  const ir::Graph graph = models::build_siren(spec, models::init_siren(spec));
   dataflow::LowerOptions lowering;
   lowering.tile_points = 8;
-  const Project project("siren_fixed", graph, lowering, project_options("fixed32_10", 16));
+  const auto options = project_options("fixed32_10", 16);
+  const Project project("siren_fixed", graph, lowering, options);
   project.build();
   const CommandResult csim = project.simulate();
   ASSERT_EQ(csim.status, 0) << csim.output;
-  const double bound = siren_fixed_bound(spec, layers, 22);
-  const double error = project.errors().at("output");
-  EXPECT_LE(error, bound);
+  expect_within_fixed_bounds(project, graph, options.number);
   // The design really computed in fixed point: every output is a multiple of 2^-22.
   for (double value : read_values(project.directory() / "csim_output_output.txt")) {
     EXPECT_EQ(std::ldexp(value, 22), std::floor(std::ldexp(value, 22))) << value;
   }
-  std::printf("ap_fixed<32,10> forward SIREN: max error %.3e (a priori bound %.3e)\n", error, bound);
 }
 
 TEST(HlsCsim, DerivativeShapedGraphMatchesTheReference) {
@@ -270,8 +439,75 @@ TEST(HlsCsim, DerivativeShapedGraphMatchesTheReference) {
   project.build();
   const CommandResult csim = project.simulate();
   ASSERT_EQ(csim.status, 0) << csim.output;
-  double magnitude = 0;
-  for (const auto& [name, error] : project.errors(&magnitude)) EXPECT_LE(error, 1e-5 * std::max(1.0, magnitude)) << name;
+  expect_close(project, 1e-5);
+}
+
+// Derivative graphs of one SIREN by both methods (autodiff::derive, then passes::optimize),
+// merged into one design so that one compilation covers them: an output per method and order,
+// each [N, C, M] with every order up to its own.
+struct DerivativeDesign {
+  ir::Graph graph;
+  Orders orders;
+};
+
+DerivativeDesign derivative_design(const models::SirenSpec& spec, const std::vector<int>& orders) {
+  const ir::Graph forward = models::build_siren(spec, models::init_siren(spec));
+  ir::Builder builder(ir::DType::F32);
+  DerivativeDesign design;
+  for (const auto method : {autodiff::Method::Taylor, autodiff::Method::Nested}) {
+    for (int order : orders) {
+      autodiff::DeriveSpec derive;
+      derive.order = order;
+      derive.method = method;
+      const ir::Graph graph = passes::optimize(autodiff::derive(forward, derive));
+      std::vector<ir::NodeId> copy(graph.size());
+      for (size_t i = 0; i < graph.size(); ++i) {
+        std::vector<ir::NodeId> operands;
+        for (ir::NodeId input : graph.nodes()[i].inputs) operands.push_back(copy[static_cast<size_t>(input)]);
+        copy[i] = builder.clone(graph.nodes()[i], operands);
+      }
+      const std::string name = (method == autodiff::Method::Taylor ? "taylor" : "nested") + std::to_string(order);
+      builder.add_output(name, copy[static_cast<size_t>(graph.outputs().at(0).node)]);
+      for (int c = 0; c < spec.out; ++c) {
+        for (const auto& alpha : autodiff::multi_indices(spec.in, order)) design.orders[name].push_back(autodiff::degree(alpha));
+      }
+    }
+  }
+  design.graph = builder.finish();
+  return design;
+}
+
+TEST(HlsCsim, DerivativeGraphsOfBothMethodsMatchTheReferenceInFloat) {
+  auto spec = test_siren();
+  spec.width = 12;
+  const auto design = derivative_design(spec, {1, 3});
+  dataflow::LowerOptions lowering;
+  lowering.tile_points = 4;
+  auto options = project_options("float", 8);
+  options.element_orders = design.orders;
+  const Project project("derivatives_float", design.graph, lowering, options);
+  project.build();
+  const CommandResult csim = project.simulate();
+  ASSERT_EQ(csim.status, 0) << csim.output;
+  expect_close(project, 1e-5, design.orders);
+}
+
+// omega = 10 keeps every value of orders 0..3 inside ap_fixed<32,10>'s range [-512, 512); with
+// omega = 30 Taylor mode's order-2 products and the order-3 derivatives themselves leave it.
+TEST(HlsCsim, DerivativeGraphsOfBothMethodsStayWithinTheFixedPointBound) {
+  auto spec = test_siren();
+  spec.width = 12;
+  spec.omega = 10;
+  const auto design = derivative_design(spec, {3});
+  dataflow::LowerOptions lowering;
+  lowering.tile_points = 4;
+  auto options = project_options("fixed32_10", 8);
+  options.element_orders = design.orders;
+  const Project project("derivatives_fixed", design.graph, lowering, options);
+  project.build();
+  const CommandResult csim = project.simulate();
+  ASSERT_EQ(csim.status, 0) << csim.output;
+  expect_within_fixed_bounds(project, design.graph, options.number, design.orders);
 }
 
 // INR-Arch's Mm-vs-Cos fork/join: with depth-2 FIFOs the fork stalls on the full cos branch while
@@ -285,7 +521,7 @@ TEST(HlsCsim, ForkJoinDeadlocksWithShallowFifosAndTheReportNamesTheCycle) {
 
   const CommandResult sized = project.simulate();
   ASSERT_EQ(sized.status, 0) << sized.output;
-  EXPECT_LE(project.errors().at("y"), 1e-5 * 8);
+  expect_close(project, 1e-5);
 
   const auto id = [](ir::NodeId node) { return std::to_string(node); };
   const std::string fork = "fork_" + id(design.sin), mm = "matmul_" + id(design.matmul), cos = "cos_" + id(design.cos),
