@@ -68,8 +68,8 @@ class Project {
   }
 
   void build() const {
-    const CommandResult make = run("make -C " + directory_.string() +
-                         " csim OPT=-O1 WARNINGS='-Wall -Wextra -Wno-unknown-pragmas -Werror'");
+    const CommandResult make =
+        run("make -C " + directory_.string() + " csim OPT=-O1 WARNINGS='-Wall -Wextra -Wno-unknown-pragmas -Werror'");
     ASSERT_EQ(make.status, 0) << make.output;
   }
   CommandResult simulate(const std::string& arguments = "", const std::string& environment = "") const {
@@ -193,8 +193,8 @@ TEST(HlsFixedPoint, ApFixed32_10EdgeCases) {
     const auto scaled = static_cast<int64_t>(std::floor(std::ldexp(value, 22)));
     return static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(scaled))));
   };
-  for (double value : {0.0, 0.1, -0.1, 1e-9, -1e-9, lsb, -lsb, 0.5 * lsb, -0.5 * lsb, 511.9999997615814, 512.0,
-                       513.25, -512.0, -512.0 - lsb, -700.125, 3.14159265358979, 1e12, -1e12, 123456.789}) {
+  for (double value : {0.0, 0.1, -0.1, 1e-9, -1e-9, lsb, -lsb, 0.5 * lsb, -0.5 * lsb, 511.9999997615814, 512.0, 513.25,
+                       -512.0, -512.0 - lsb, -700.125, 3.14159265358979, 1e12, -1e12, 123456.789}) {
     EXPECT_EQ(static_cast<int64_t>(Q(value).raw()), raw_of(value)) << value;
   }
   EXPECT_EQ(Q(512.0).to_double(), -512.0);
@@ -263,7 +263,7 @@ TEST(HlsCsim, ForwardSirenFloatMatchesTheReference) {
 struct FixedBounds {
   std::vector<Tensor> bound;  // per node, shape with the points bound to 1
   bool fits = true;
-  double largest = 0;         // the largest |value| of any node
+  double largest = 0;  // the largest |value| of any node
 };
 
 // Evaluates `node` alone on the given operand tensors (each shaped like its operand, with the
@@ -309,22 +309,34 @@ std::pair<Tensor, Tensor> magnitudes(const ir::Shape& node_shape, const Tensor& 
 }
 
 // The bound of one elementwise node at one position (a, b: largest |operand|, la, lb: smallest).
-double elementwise_bound(const ir::Node& node, double a, double la, double ea, double b, double lb, double eb, double u) {
+double elementwise_bound(const ir::Node& node, double a, double la, double ea, double b, double lb, double eb,
+                         double u) {
   switch (node.op) {
     case ir::Op::Neg:
-    case ir::Op::Relu: return ea;
-    case ir::Op::Scale: return std::fabs(node.attrs.scalar) * ea + (a + ea) * u + u;
+    case ir::Op::Relu:
+      return ea;
+    case ir::Op::Scale:
+      return std::fabs(node.attrs.scalar) * ea + (a + ea) * u + u;
     case ir::Op::Sin:
     case ir::Op::Cos:
-    case ir::Op::Tanh: return ea + u;
-    case ir::Op::Sigmoid: return ea / 4 + u;
-    case ir::Op::Exp: return std::exp(a + ea) * ea + u;
-    case ir::Op::Step: return la > ea ? 0.0 : 1.0;
+    case ir::Op::Tanh:
+      return ea + u;
+    case ir::Op::Sigmoid:
+      return ea / 4 + u;
+    case ir::Op::Exp:
+      return std::exp(a + ea) * ea + u;
+    case ir::Op::Step:
+      return la > ea ? 0.0 : 1.0;
     case ir::Op::Add:
-    case ir::Op::Sub: return ea + eb;
-    case ir::Op::Mul: return a * eb + b * ea + ea * eb + u;
-    case ir::Op::Div: return lb > eb ? (ea + a / lb * eb) / (lb - eb) + u : INFINITY;
-    default: ADD_FAILURE() << "no bound rule for " << ir::op_name(node.op); return INFINITY;
+    case ir::Op::Sub:
+      return ea + eb;
+    case ir::Op::Mul:
+      return a * eb + b * ea + ea * eb + u;
+    case ir::Op::Div:
+      return lb > eb ? (ea + a / lb * eb) / (lb - eb) + u : INFINITY;
+    default:
+      ADD_FAILURE() << "no bound rule for " << ir::op_name(node.op);
+      return INFINITY;
   }
 }
 
@@ -408,8 +420,8 @@ void expect_within_fixed_bounds(const Project& project, const ir::Graph& graph, 
       allowed = std::max(allowed, bound.data[i % elements]);
     }
     for (const auto& [order, entry] : by_order) {
-      std::printf("%s %s order %d: max error %.3e (bound %.3e)\n", number.cpp_type().c_str(), output.name.c_str(), order,
-                  entry.first, entry.second);
+      std::printf("%s %s order %d: max error %.3e (bound %.3e)\n", number.cpp_type().c_str(), output.name.c_str(),
+                  order, entry.first, entry.second);
     }
   }
 }
@@ -469,7 +481,8 @@ DerivativeDesign derivative_design(const models::SirenSpec& spec, const std::vec
       const std::string name = (method == autodiff::Method::Taylor ? "taylor" : "nested") + std::to_string(order);
       builder.add_output(name, copy[static_cast<size_t>(graph.outputs().at(0).node)]);
       for (int c = 0; c < spec.out; ++c) {
-        for (const auto& alpha : autodiff::multi_indices(spec.in, order)) design.orders[name].push_back(autodiff::degree(alpha));
+        for (const auto& alpha : autodiff::multi_indices(spec.in, order))
+          design.orders[name].push_back(autodiff::degree(alpha));
       }
     }
   }
@@ -526,9 +539,9 @@ TEST(HlsCsim, ForkJoinDeadlocksWithShallowFifosAndTheReportNamesTheCycle) {
   const auto id = [](ir::NodeId node) { return std::to_string(node); };
   const std::string fork = "fork_" + id(design.sin), mm = "matmul_" + id(design.matmul), cos = "cos_" + id(design.cos),
                     add = "add_" + id(design.add);
-  const std::string cycle = "csim: wait-for cycle: " + fork + " -> " + fork + "_to_" + cos + " -> " + cos + " -> " + cos +
-                            "_to_" + add + " -> " + add + " -> " + mm + "_to_" + add + " -> " + mm + " -> " + fork +
-                            "_to_" + mm + " -> " + fork + "\n";
+  const std::string cycle = "csim: wait-for cycle: " + fork + " -> " + fork + "_to_" + cos + " -> " + cos + " -> " +
+                            cos + "_to_" + add + " -> " + add + " -> " + mm + "_to_" + add + " -> " + mm + " -> " +
+                            fork + "_to_" + mm + " -> " + fork + "\n";
   for (const auto& [arguments, environment] :
        std::vector<std::pair<std::string, std::string>>{{"--depth 2", ""}, {"", "INRARCH_CSIM_DEPTH=2"}}) {
     const CommandResult deadlocked = project.simulate(arguments, environment);
@@ -537,7 +550,8 @@ TEST(HlsCsim, ForkJoinDeadlocksWithShallowFifosAndTheReportNamesTheCycle) {
     EXPECT_NE(deadlocked.output.find("  " + fork + " waits to write " + fork + "_to_" + cos + " (full: depth 2"),
               std::string::npos)
         << deadlocked.output;
-    EXPECT_NE(deadlocked.output.find("  " + add + " waits to read " + mm + "_to_" + add + " (empty: depth 2 x 4 elements, holds 0"),
+    EXPECT_NE(deadlocked.output.find("  " + add + " waits to read " + mm + "_to_" + add +
+                                     " (empty: depth 2 x 4 elements, holds 0"),
               std::string::npos)
         << deadlocked.output;
     EXPECT_LT(deadlocked.seconds, 10.0);
@@ -561,17 +575,19 @@ TEST(HlsCompile, CliWritesACompleteProjectAndRunsItsCsim) {
   const fs::path directory = fs::temp_directory_path() / ("inrarch_hls_test_cli_" + std::to_string(getpid()));
   fs::remove_all(directory);
   const std::string cli = INRARCH_CLI;
-  const CommandResult compile = run(cli + " compile siren:in=2,out=2,width=8,hidden=1,omega=30,seed=3 --points 4 --test-points 6" +
-                          " --dtype fixed32_10 -o " + directory.string());
+  const CommandResult compile =
+      run(cli + " compile siren:in=2,out=2,width=8,hidden=1,omega=30,seed=3 --order 1" +
+          " --method nested --points 4 --test-points 6 --dtype fixed32_10 -o " + directory.string());
   ASSERT_EQ(compile.status, 0) << compile.output;
-  for (const char* file : {"model.cpp", "model.h", "stream_depths.h", "testbench.cpp", "testbench_data.h", "Makefile",
-                           "run_hls.tcl", "README.md", "report.json", "include/inrarch_hls/matmul.h",
-                           "include/inrarch_hls/fixed.h"}) {
+  for (const char* file :
+       {"model.cpp", "model.h", "stream_depths.h", "testbench.cpp", "testbench_data.h", "Makefile", "run_hls.tcl",
+        "README.md", "report.json", "include/inrarch_hls/matmul.h", "include/inrarch_hls/fixed.h"}) {
     EXPECT_TRUE(fs::exists(directory / file)) << file;
   }
   std::ifstream tcl(directory / "run_hls.tcl");
   const std::string script((std::istreambuf_iterator<char>(tcl)), std::istreambuf_iterator<char>());
-  for (const char* step : {"csim_design", "csynth_design", "cosim_design", "set_part {xcu50-fsvh2104-2-e}", "-period 3.33"}) {
+  for (const char* step :
+       {"csim_design", "csynth_design", "cosim_design", "set_part {xcu50-fsvh2104-2-e}", "-period 3.33"}) {
     EXPECT_NE(script.find(step), std::string::npos) << step;
   }
   std::ifstream model(directory / "model.cpp");
@@ -582,10 +598,13 @@ TEST(HlsCompile, CliWritesACompleteProjectAndRunsItsCsim) {
   const auto report = nlohmann::json::parse(json);
   EXPECT_EQ(report["number"], "fixed32_10");
   EXPECT_EQ(report["tile_points"], 4);
-  EXPECT_EQ(report["processes"].size(), report["streams"].size() + 1);  // a chain: one stream fewer
+  EXPECT_EQ(report["order"], 1);
+  EXPECT_EQ(report["method"], "nested");
+  EXPECT_GT(report["process_kinds"]["fork"], 0);  // the backward pass re-reads forward values
   const CommandResult csim = run(cli + " csim " + directory.string());
   EXPECT_EQ(csim.status, 0) << csim.output;
   EXPECT_NE(csim.output.find("csim: PASS"), std::string::npos) << csim.output;
+  EXPECT_NE(csim.output.find("output derivatives order 1:"), std::string::npos) << csim.output;
   if (!HasFailure()) fs::remove_all(directory);
 }
 
@@ -611,18 +630,24 @@ int main() {
   typedef inrarch_hls::Block<double, 1> Item;
   inrarch_hls::Stream<Item> in("in", 64), sine("sine", 64), cosine("cosine", 64);
   const double u[] = {)" << list(u) << R"(};
-  static const int first[] = {)" << list(table.first) << R"(};
-  static const int beta[] = {)" << list(table.beta) << R"(};
-  static const int rest[] = {)" << list(table.rest) << R"(};
-  static const double weight[] = {)" << list(table.weight) << R"(};
+  static const int first[] = {)" << list(table.first)
+                                        << R"(};
+  static const int beta[] = {)" << list(table.beta)
+                                        << R"(};
+  static const int rest[] = {)" << list(table.rest)
+                                        << R"(};
+  static const double weight[] = {)" << list(table.weight)
+                                        << R"(};
   for (double value : u) in.write(Item{{value}});
-  inrarch_hls::taylor_sine<double, 1, 1, 10, 1, )" << table.beta.size() << R"(>(in, sine, cosine, first, beta, rest, weight, 1);
+  inrarch_hls::taylor_sine<double, 1, 1, 10, 1, )"
+                                        << table.beta.size() << R"(>(in, sine, cosine, first, beta, rest, weight, 1);
   for (int i = 0; i < 10; ++i) std::printf("%.17g %.17g\n", sine.read().data[0], cosine.read().data[0]);
 }
 )";
   const std::string include = (hls::library_directory() / "include").string();
-  const CommandResult build = run("g++ -std=c++14 -O1 -Wall -Wextra -Wno-unknown-pragmas -Werror -pthread -I" + include + " " +
-                        (directory / "main.cpp").string() + " -o " + (directory / "taylor").string());
+  const CommandResult build =
+      run("g++ -std=c++14 -O1 -Wall -Wextra -Wno-unknown-pragmas -Werror -pthread -I" + include + " " +
+          (directory / "main.cpp").string() + " -o " + (directory / "taylor").string());
   ASSERT_EQ(build.status, 0) << build.output;
   const CommandResult result = run((directory / "taylor").string());
   ASSERT_EQ(result.status, 0) << result.output;

@@ -10,11 +10,11 @@
 namespace inrarch::hls {
 
 struct TaylorSineTable {
-  int coefficients = 0;       // M = C(order + dims, dims)
-  std::vector<int> first;     // M + 1 entries: terms first[a] .. first[a+1]-1 belong to a
-  std::vector<int> beta;      // per term: position of b
-  std::vector<int> rest;      // per term: position of a - b
-  std::vector<double> weight; // per term: b_i / a_i
+  int coefficients = 0;        // M = C(order + dims, dims)
+  std::vector<int> first;      // M + 1 entries: terms first[a] .. first[a+1]-1 belong to a
+  std::vector<int> beta;       // per term: position of b
+  std::vector<int> rest;       // per term: position of a - b
+  std::vector<double> weight;  // per term: b_i / a_i
 };
 
 TaylorSineTable taylor_sine_table(int dims, int order);

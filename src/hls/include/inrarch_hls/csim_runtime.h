@@ -78,8 +78,7 @@ inline int depth_override() {
 
 class StreamBase {
  public:
-  StreamBase(const char* name, int depth, int elements_per_item)
-      : name_(name), elements_per_item_(elements_per_item) {
+  StreamBase(const char* name, int depth, int elements_per_item) : name_(name), elements_per_item_(elements_per_item) {
     const int forced = depth_override();
     depth_ = std::max(1, forced > 0 ? forced : depth);
   }
@@ -259,9 +258,10 @@ class Dataflow {
       return static_cast<unsigned long long>(items * static_cast<uint64_t>(per_item));
     };
     char text[256];
-    std::snprintf(text, sizeof text, "depth %d x %d elements, holds %zu (%zu elements); %llu elements written, %llu read so far",
-                  stream->depth(), per_item, held, held * static_cast<size_t>(per_item), elements(stream->items_written()),
-                  elements(stream->items_read()));
+    std::snprintf(text, sizeof text,
+                  "depth %d x %d elements, holds %zu (%zu elements); %llu elements written, %llu read so far",
+                  stream->depth(), per_item, held, held * static_cast<size_t>(per_item),
+                  elements(stream->items_written()), elements(stream->items_read()));
     return text;
   }
 
@@ -270,15 +270,15 @@ class Dataflow {
     for (const auto& process : processes_) {
       if (process->state.load() != State::Done) live.push_back(process.get());
     }
-    std::fprintf(stderr, "csim: DEADLOCK: all %zu live processes are blocked on streams; the hardware would hang here\n",
+    std::fprintf(stderr,
+                 "csim: DEADLOCK: all %zu live processes are blocked on streams; the hardware would hang here\n",
                  live.size());
     // Each blocked process waits for exactly one other: the peer on the stream it is blocked on.
     // Following those edges from the first live process must end in a cycle or at a finished
     // (or missing) peer, which starves it.
     std::vector<ProcessRecord*> path;
     ProcessRecord* at = live.front();
-    while (at && at->state.load() != State::Done &&
-           std::find(path.begin(), path.end(), at) == path.end()) {
+    while (at && at->state.load() != State::Done && std::find(path.begin(), path.end(), at) == path.end()) {
       path.push_back(at);
       at = at->waiting_on.load()->peer(at);
     }

@@ -37,8 +37,8 @@ class Fixed {
   // Constructors are implicit, as ap_fixed's are, and constexpr, so that a table of weights
   // `static const Fixed w[] = {0.25, ...}` is initialized at compile time like a ROM.
   constexpr Fixed() : raw_(0) {}
-  constexpr Fixed(double value) : raw_(from_double(value)) {}  // NOLINT
-  constexpr Fixed(float value) : raw_(from_double(value)) {}   // NOLINT
+  constexpr Fixed(double value) : raw_(from_double(value)) {}                            // NOLINT
+  constexpr Fixed(float value) : raw_(from_double(value)) {}                             // NOLINT
   constexpr Fixed(int value) : raw_(wrap(shift(static_cast<fixed_raw_t>(value), 0))) {}  // NOLINT
   template <int W2, int I2>
   constexpr Fixed(const Fixed<W2, I2>& other) : raw_(wrap(shift(other.raw(), W2 - I2))) {}  // NOLINT
@@ -53,11 +53,17 @@ class Fixed {
   explicit operator double() const { return to_double(); }
 
   template <int W2, int I2>
-  Fixed& operator+=(const Fixed<W2, I2>& other) { return *this = *this + other; }
+  Fixed& operator+=(const Fixed<W2, I2>& other) {
+    return *this = *this + other;
+  }
   template <int W2, int I2>
-  Fixed& operator-=(const Fixed<W2, I2>& other) { return *this = *this - other; }
+  Fixed& operator-=(const Fixed<W2, I2>& other) {
+    return *this = *this - other;
+  }
   template <int W2, int I2>
-  Fixed& operator*=(const Fixed<W2, I2>& other) { return *this = *this * other; }
+  Fixed& operator*=(const Fixed<W2, I2>& other) {
+    return *this = *this * other;
+  }
 
   // Re-expresses a raw value with `from_fraction` fraction bits in this type's fraction bits,
   // truncating toward -inf (an arithmetic right shift is a floor division by a power of two).
@@ -151,16 +157,28 @@ int compare(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 template <int W1, int I1, int W2, int I2>
-bool operator<(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) < 0; }
+bool operator<(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) < 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator>(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) > 0; }
+bool operator>(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) > 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator<=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) <= 0; }
+bool operator<=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) <= 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator>=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) >= 0; }
+bool operator>=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) >= 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator==(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) == 0; }
+bool operator==(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) == 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator!=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) != 0; }
+bool operator!=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) != 0;
+}
 
 }  // namespace inrarch_hls

@@ -27,13 +27,21 @@ inline float tanh(float x) { return hls::tanh(x); }
 inline float exp(float x) { return hls::exp(x); }
 inline float sigmoid(float x) { return 1.0f / (1.0f + hls::exp(-x)); }
 template <int W, int I>
-ap_fixed<W, I> sin(ap_fixed<W, I> x) { return hls::sin(x); }
+ap_fixed<W, I> sin(ap_fixed<W, I> x) {
+  return hls::sin(x);
+}
 template <int W, int I>
-ap_fixed<W, I> cos(ap_fixed<W, I> x) { return hls::cos(x); }
+ap_fixed<W, I> cos(ap_fixed<W, I> x) {
+  return hls::cos(x);
+}
 template <int W, int I>
-ap_fixed<W, I> tanh(ap_fixed<W, I> x) { return hls::tanh(x); }
+ap_fixed<W, I> tanh(ap_fixed<W, I> x) {
+  return hls::tanh(x);
+}
 template <int W, int I>
-ap_fixed<W, I> exp(ap_fixed<W, I> x) { return hls::exp(x); }
+ap_fixed<W, I> exp(ap_fixed<W, I> x) {
+  return hls::exp(x);
+}
 template <int W, int I>
 ap_fixed<W, I> sigmoid(ap_fixed<W, I> x) {
   const ap_fixed<W, I> one = 1;
@@ -48,15 +56,25 @@ inline float tanh(float x) { return std::tanh(x); }
 inline float exp(float x) { return std::exp(x); }
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 template <int W, int I>
-Fixed<W, I> sin(Fixed<W, I> x) { return std::sin(x.to_double()); }
+Fixed<W, I> sin(Fixed<W, I> x) {
+  return std::sin(x.to_double());
+}
 template <int W, int I>
-Fixed<W, I> cos(Fixed<W, I> x) { return std::cos(x.to_double()); }
+Fixed<W, I> cos(Fixed<W, I> x) {
+  return std::cos(x.to_double());
+}
 template <int W, int I>
-Fixed<W, I> tanh(Fixed<W, I> x) { return std::tanh(x.to_double()); }
+Fixed<W, I> tanh(Fixed<W, I> x) {
+  return std::tanh(x.to_double());
+}
 template <int W, int I>
-Fixed<W, I> exp(Fixed<W, I> x) { return std::exp(x.to_double()); }
+Fixed<W, I> exp(Fixed<W, I> x) {
+  return std::exp(x.to_double());
+}
 template <int W, int I>
-Fixed<W, I> sigmoid(Fixed<W, I> x) { return 1.0 / (1.0 + std::exp(-x.to_double())); }
+Fixed<W, I> sigmoid(Fixed<W, I> x) {
+  return 1.0 / (1.0 + std::exp(-x.to_double()));
+}
 #endif
 
 }  // namespace math

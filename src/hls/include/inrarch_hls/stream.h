@@ -24,9 +24,12 @@ template <typename T>
 using Stream = hls::stream<T>;
 }  // namespace inrarch_hls
 
+// The pragma text must read "variable=VAR depth=DEPTH" (clang-format would space the "=").
+// clang-format off
 #define INRARCH_STREAM(TYPE, VAR, DEPTH) \
   hls::stream<TYPE> VAR(#VAR);           \
   INRARCH_PRAGMA(HLS stream variable=VAR depth=DEPTH)
+// clang-format on
 
 #else
 
