@@ -63,6 +63,19 @@ int main(int argc, char** argv) {
   graph_command->add_option("--dot", graph.dot, "write the optimized graph as Graphviz dot");
   graph_command->add_option("--print-after", graph.print_after, "print the graph after these passes (comma list or all)");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string name = argv[1];
+    std::string known;
+    bool found = false;
+    for (const auto* command : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + command->get_name();
+      found = found || command->get_name() == name;
+    }
+    if (!found) {
+      std::fprintf(stderr, "inrarch: error: unknown command '%s' (commands: %s)\n", name.c_str(), known.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
