@@ -143,9 +143,10 @@ TEST(Engine, SirenPlanFusesEachLayerAndReusesTwoBuffers) {
   Engine engine = Engine::compile(graph, {.dtype = ir::DType::F32, .threads = 1, .tile_points = 128});
   const exec::MemoryReport report = engine.memory_report();
   const int layers = 6 + 2;
-  // Load coords, then per layer one matmul and one fused bias+scale+sine pass; weights are static.
-  EXPECT_EQ(report.steps, 1 + 2 * layers);
-  EXPECT_EQ(report.fused_groups, layers);
+  // Load coords; per sine layer a matmul with its bias and omega folded in, then a sine pass over
+  // its result; the last layer is a matmul with its bias. The weights are static.
+  EXPECT_EQ(report.steps, 1 + 2 * (layers - 1) + 1);
+  EXPECT_EQ(report.fused_groups, layers - 1);
   EXPECT_FALSE(report.batch_coupled);
   // Each fused pass writes over its matmul's result, so two [tile, width] buffers alternate.
   const int64_t wide = 128 * 64 * 4;
@@ -167,7 +168,7 @@ TEST(Engine, StackedMatMulWithSliceReshapeConcatViews) {
   for (NodeId value : {x, s, c}) rows.push_back(b.reshape(value, {1, kBatch, 5}));
   const NodeId stack = b.concat(rows, 0);                       // [3, N, 5]
   const NodeId product = b.matmul(stack, w, false, true);       // [3, N, 4]
-  const NodeId shifted = b.add(product, b.broadcast(bias, {3, kBatch, 4}));
+  const NodeId shifted = b.add(b.broadcast(bias, {3, kBatch, 4}), product);
   const NodeId layer = b.unary(Op::Sin, b.scale(shifted, 3.0));
   std::vector<NodeId> back;
   for (int64_t k = 0; k < 3; ++k) back.push_back(b.reshape(b.slice(layer, 0, k, k + 1), {kBatch, 4}));
@@ -175,7 +176,7 @@ TEST(Engine, StackedMatMulWithSliceReshapeConcatViews) {
   b.add_output("rest", b.slice(layer, 0, 1, 3));
   // rank-3 with trans_a: [3, 5, N]^T x w^T
   const NodeId transposed = b.transpose(stack, {0, 2, 1});
-  b.add_output("trans_a", b.matmul(transposed, w, true, true));
+  b.add_output("trans_a", b.scale(b.matmul(transposed, w, true, true), -0.5));
   b.add_output("third", b.sub(back[2], b.scalar_constant(0.25, {kBatch, 4})));
   const ir::Graph graph = b.finish();
 

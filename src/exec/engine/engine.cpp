@@ -184,9 +184,15 @@ void run_step(const Frame<T>& frame, const engine::Step& step) {
     case StepKind::LoadConstant:
       std::transform(node.data->begin(), node.data->end(), out, [](double value) { return static_cast<T>(value); });
       return;
-    case StepKind::MatMul:
-      engine::matmul(input(0), input_dims(0), node.attrs.trans_a, input(1), input_dims(1), node.attrs.trans_b, out);
+    case StepKind::MatMul: {
+      const engine::Epilogue& epilogue = step.epilogue;
+      const ir::Node& product = frame.plan->graph.node(epilogue.matmul);
+      const NodeId a = product.inputs[0];
+      const NodeId b = product.inputs[1];
+      engine::matmul(frame.at(a), frame.dims(a), product.attrs.trans_a, frame.at(b), frame.dims(b), product.attrs.trans_b,
+                     epilogue.bias >= 0 ? frame.at(epilogue.bias) : nullptr, static_cast<T>(epilogue.scale), out);
       return;
+    }
     case StepKind::Elementwise:
       run_group(frame, frame.plan->groups[at(step.group)]);
       return;

@@ -1,5 +1,8 @@
 #include "exec/engine/kernels.h"
 
+// GCC 12 reports a false -Wmaybe-uninitialized inside its own AVX-512 intrinsics once Eigen's GEMM
+// kernels are inlined (GCC bug 105593); everything else here keeps -Werror.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -166,7 +169,8 @@ void binary_array(ir::Op op, const T* a, const T* b, T* out, int64_t n) {
 }
 
 template <typename T>
-void matmul(const T* a, const Dims& a_dims, bool trans_a, const T* b, const Dims& b_dims, bool trans_b, T* out) {
+void matmul(const T* a, const Dims& a_dims, bool trans_a, const T* b, const Dims& b_dims, bool trans_b, const T* bias,
+            T scale, T* out) {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using ConstMap = Eigen::Map<const Matrix>;
   const int rank = a_dims.rank;
@@ -175,12 +179,21 @@ void matmul(const T* a, const Dims& a_dims, bool trans_a, const T* b, const Dims
   const int64_t stack = a_dims.count_before(rank - 2);
   const int64_t n = trans_b ? b_dims[0] : b_dims[1];
   const ConstMap b_map(b, b_dims[0], b_dims[1]);
+  // With a bias the product accumulates onto the prefilled rows; Eigen's `=` would zero them first.
   const auto multiply = [&](const auto& lhs, T* target) {
     Eigen::Map<Matrix> result(target, lhs.rows(), n);
-    if (trans_b) {
-      result.noalias() = lhs * b_map.transpose();
+    if (bias) {
+      const Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>> row(bias, n);
+      result.rowwise() = scale * row;
+      if (trans_b) {
+        result.noalias() += scale * (lhs * b_map.transpose());
+      } else {
+        result.noalias() += scale * (lhs * b_map);
+      }
+    } else if (trans_b) {
+      result.noalias() = scale * (lhs * b_map.transpose());
     } else {
-      result.noalias() = lhs * b_map;
+      result.noalias() = scale * (lhs * b_map);
     }
   };
   if (!trans_a) {
@@ -354,7 +367,7 @@ void store_points(const T* tile, const Dims& full_dims, int batch_axis, int64_t 
   template void cos_array<T>(const T*, T*, int64_t);                                                           \
   template void unary_array<T>(ir::Op, const T*, T, T*, int64_t);                                              \
   template void binary_array<T>(ir::Op, const T*, const T*, T*, int64_t);                                      \
-  template void matmul<T>(const T*, const Dims&, bool, const T*, const Dims&, bool, T*);                       \
+  template void matmul<T>(const T*, const Dims&, bool, const T*, const Dims&, bool, const T*, T, T*);         \
   template void slice_axis<T>(const T*, const Dims&, int, int64_t, int64_t, T*);                               \
   template void gather_axis<T>(const T*, const Dims&, int, std::span<const int64_t>, T*);                      \
   template void concat_axis<T>(std::span<const T* const>, std::span<const Dims>, int, T*);                     \

@@ -42,10 +42,11 @@ void unary_array(ir::Op op, const T* x, T scalar, T* out, int64_t n);
 template <typename T>
 void binary_array(ir::Op op, const T* a, const T* b, T* out, int64_t n);
 
-// The IR's MatMul: a[..., M, K] x b[K, N] with transpose flags, through Eigen. `out` must not
-// overlap the operands.
+// scale * (a[..., M, K] x b[K, N] + bias row) with the IR's transpose flags, through Eigen; bias may be
+// null. `out` must not overlap the operands.
 template <typename T>
-void matmul(const T* a, const Dims& a_dims, bool trans_a, const T* b, const Dims& b_dims, bool trans_b, T* out);
+void matmul(const T* a, const Dims& a_dims, bool trans_a, const T* b, const Dims& b_dims, bool trans_b, const T* bias,
+            T scale, T* out);
 
 // Rows [start, start + count) of axis `axis`.
 template <typename T>

@@ -73,6 +73,9 @@ class Planner {
   Plan run() {
     Plan plan;
     find_needed_values();
+    for (size_t i = 0; i < size_; ++i) plan.batch_coupled |= needed_[i] && coupling_reason(graph_, graph_.nodes()[i]);
+    find_epilogues();
+    find_needed_values();  // again: the nodes an epilogue absorbs are no longer computed on their own
     assign_phases(plan);
     assign_residences(plan);
     form_groups(plan);
@@ -88,6 +91,16 @@ class Planner {
   }
 
  private:
+  // The values node i reads when it is computed: a matmul epilogue reads the matmul's operands and
+  // the bias instead of the nodes it absorbed.
+  std::vector<NodeId> reads(NodeId i) const {
+    const auto found = epilogues_.find(i);
+    if (found == epilogues_.end()) return graph_.node(i).inputs;
+    std::vector<NodeId> read = graph_.node(found->second.matmul).inputs;
+    if (found->second.bias >= 0) read.push_back(found->second.bias);
+    return read;
+  }
+
   void find_needed_values() {
     needed_.assign(size_, false);
     is_output_.assign(size_, false);
@@ -95,7 +108,7 @@ class Planner {
     for (const auto& output : graph_.outputs()) needed_[at(output.node)] = is_output_[at(output.node)] = true;
     for (size_t i = size_; i-- > 0;) {
       if (!needed_[i]) continue;
-      for (NodeId input : graph_.nodes()[i].inputs) needed_[at(input)] = true;
+      for (NodeId input : reads(static_cast<NodeId>(i))) needed_[at(input)] = true;
     }
     for (size_t i = 0; i < size_; ++i) {
       if (!needed_[i]) continue;
@@ -104,9 +117,49 @@ class Planner {
         throw ir::Error("engine: %" + std::to_string(i) + " " + ir::op_name(node.op) + " has rank " +
                         std::to_string(node.shape.size()) + ", more than the engine's " + std::to_string(kMaxRank));
       }
-      for (NodeId input : node.inputs) users_[at(input)].push_back(static_cast<NodeId>(i));
+      for (NodeId input : reads(static_cast<NodeId>(i))) users_[at(input)].push_back(static_cast<NodeId>(i));
     }
   }
+
+  // Folds `scale(matmul + broadcast(bias row))`, or a part of it, into the matmul: the output is
+  // prefilled with scale * bias and the product accumulated onto it with scale as GEMM's alpha, so
+  // the result is written once instead of zeroed, multiplied, then read and rewritten.
+  void find_epilogues() {
+    const auto sole_user = [&](NodeId id) -> NodeId {
+      return is_output_[at(id)] || users_[at(id)].size() != 1 ? -1 : users_[at(id)][0];
+    };
+    for (size_t i = 0; i < size_; ++i) {
+      if (!needed_[i] || graph_.nodes()[i].op != Op::MatMul) continue;
+      Epilogue epilogue;
+      epilogue.matmul = static_cast<NodeId>(i);
+      NodeId end = epilogue.matmul;
+      NodeId next = sole_user(end);
+      if (next >= 0 && graph_.node(next).op == Op::Add) {
+        const auto& operands = graph_.node(next).inputs;
+        const NodeId other = operands[0] == end ? operands[1] : operands[0];
+        if (other == end || !is_row_broadcast(other, graph_.node(end).shape)) continue;
+        epilogue.bias = graph_.node(other).inputs[0];
+        end = next;
+        next = sole_user(end);
+      }
+      if (next >= 0 && graph_.node(next).op == Op::Scale) {
+        epilogue.scale = graph_.node(next).attrs.scalar;
+        end = next;
+      }
+      if (end != epilogue.matmul) epilogues_.emplace(end, epilogue);
+    }
+  }
+
+  // A broadcast of one row of `shape`'s last axis over all its other axes: a bias.
+  bool is_row_broadcast(NodeId id, const ir::Shape& shape) const {
+    const Node& node = graph_.node(id);
+    if (node.op != Op::Broadcast) return false;
+    const ir::Shape& source = graph_.node(node.inputs[0]).shape;
+    return !source.empty() && !ir::has_batch(source) && source.back() == shape.back() &&
+           ir::element_count(source) == shape.back();
+  }
+
+  bool is_grouped_elementwise(NodeId id) const { return is_elementwise(graph_.node(id).op) && !epilogues_.count(id); }
 
   void assign_phases(Plan& plan) {
     plan.values.assign(size_, Value{});
@@ -115,10 +168,9 @@ class Planner {
       const Node& node = graph_.nodes()[i];
       Phase phase = Phase::Static;
       if (node.op == Op::Input) phase = Phase::Prelude;
-      for (NodeId input : node.inputs) phase = std::max(phase, plan.values[at(input)].phase);
+      for (NodeId input : reads(static_cast<NodeId>(i))) phase = std::max(phase, plan.values[at(input)].phase);
       if (ir::has_batch(node.shape)) phase = Phase::Main;
       plan.values[i].phase = phase;
-      if (coupling_reason(graph_, node)) plan.batch_coupled = true;
     }
     // Coupled graphs run their point-dependent part once on all points; a separate prelude would
     // only split that single pass in two.
@@ -132,7 +184,7 @@ class Planner {
   bool all_users_elementwise(size_t i) const {
     if (is_output_[i]) return false;
     return std::all_of(users_[i].begin(), users_[i].end(),
-                       [&](NodeId user) { return is_elementwise(graph_.node(user).op); });
+                       [&](NodeId user) { return is_grouped_elementwise(user); });
   }
 
   void assign_residences(Plan& plan) {
@@ -169,7 +221,7 @@ class Planner {
       const Node& node = graph_.nodes()[i];
       Value& value = plan.values[i];
       const bool materialised_broadcast = node.op == Op::Broadcast && value.residence == Residence::Owned;
-      if (!is_elementwise(node.op) && !materialised_broadcast) continue;
+      if (!is_grouped_elementwise(static_cast<NodeId>(i)) && !materialised_broadcast) continue;
       int group = -1;
       bool fuse = !materialised_broadcast && all_users_elementwise(i) && !users_[i].empty();
       for (NodeId user : users_[i]) {
@@ -279,8 +331,14 @@ class Planner {
       if (value.residence != Residence::Owned) continue;
       Step step;
       step.node = static_cast<NodeId>(i);
-      step.kind = value.group >= 0 ? StepKind::Elementwise : step_kind(graph_.nodes()[i].op);
       step.group = value.group;
+      if (const auto epilogue = epilogues_.find(static_cast<NodeId>(i)); epilogue != epilogues_.end()) {
+        step.kind = StepKind::MatMul;
+        step.epilogue = epilogue->second;
+      } else {
+        step.kind = value.group >= 0 ? StepKind::Elementwise : step_kind(graph_.nodes()[i].op);
+        if (step.kind == StepKind::MatMul) step.epilogue.matmul = step.node;
+      }
       auto& steps = plan.schedules[static_cast<size_t>(value.phase)].steps;
       steps.push_back(step);
     }
@@ -301,7 +359,7 @@ class Planner {
     if (step.kind == StepKind::Elementwise) {
       for (const Leaf& leaf : plan.groups[at(step.group)].leaves) read.push_back(leaf.value);
     } else {
-      read = graph_.node(step.node).inputs;
+      read = reads(step.node);
     }
     return read;
   }
@@ -374,7 +432,8 @@ class Planner {
   size_t size_;
   std::vector<bool> needed_;
   std::vector<bool> is_output_;
-  std::vector<std::vector<NodeId>> users_;
+  std::vector<std::vector<NodeId>> users_;  // the nodes reading each value (as reads() tells)
+  std::map<NodeId, Epilogue> epilogues_;    // by the last node each one absorbs
 };
 
 }  // namespace

@@ -50,10 +50,19 @@ enum class StepKind : uint8_t {
   ReduceSum,
 };
 
+// A MatMul step computes scale * (matmul + broadcast bias row): the bias add and scale that follow
+// a matmul are folded into it when nothing else reads the intermediate values.
+struct Epilogue {
+  ir::NodeId matmul = -1;
+  ir::NodeId bias = -1;  // a value holding one row (the last axis), or -1
+  double scale = 1.0;
+};
+
 struct Step {
   StepKind kind = StepKind::Elementwise;
   ir::NodeId node = -1;  // the value the step writes
   int group = -1;        // Elementwise steps: index into Plan::groups
+  Epilogue epilogue;     // MatMul steps; node is the matmul itself or the last node folded into it
 };
 
 // An operand of a fused group that lives outside it.
