@@ -147,6 +147,7 @@ TEST(Engine, SirenPlanFusesEachLayerAndReusesTwoBuffers) {
   // its result; the last layer is a matmul with its bias. The weights are static.
   EXPECT_EQ(report.steps, 1 + 2 * (layers - 1) + 1);
   EXPECT_EQ(report.fused_groups, layers - 1);
+  EXPECT_EQ(report.epilogues, layers);
   EXPECT_FALSE(report.batch_coupled);
   // Each fused pass writes over its matmul's result, so two [tile, width] buffers alternate.
   const int64_t wide = 128 * 64 * 4;
@@ -182,6 +183,7 @@ TEST(Engine, StackedMatMulWithSliceReshapeConcatViews) {
 
   Engine engine = Engine::compile(graph, {.dtype = ir::DType::F64, .threads = 1, .tile_points = 16});
   EXPECT_GE(engine.memory_report().views, 3 + 3 + 1);  // reshapes in, slices + reshapes out
+  EXPECT_EQ(engine.memory_report().epilogues, 2);      // bias (given first) + scale, and scale alone
   for (const int64_t points : {int64_t{1}, int64_t{15}, int64_t{16}, int64_t{17}, int64_t{100}}) {
     check_against_reference(graph, {{"coords", random_tensor({points, 5}, 40 + points)}}, 16,
                             "stacked points=" + std::to_string(points));

@@ -430,6 +430,7 @@ MemoryReport Engine::memory_report(int64_t points) const {
     for (const engine::Step& step : plan.schedules[at(Phase::Main)].steps) {
       ++report.steps;
       report.fused_groups += step.kind == StepKind::Elementwise;
+      report.epilogues += step.kind == StepKind::MatMul && step.epilogue.matmul != step.node;
     }
     for (const engine::Value& value : plan.values) {
       report.views += value.phase == Phase::Main && value.residence == engine::Residence::View;

@@ -37,6 +37,7 @@ struct MemoryReport {
   bool batch_coupled = false;
   int steps = 0;                  // kernels run per tile
   int fused_groups = 0;           // of which fused elementwise passes
+  int epilogues = 0;              // of which matmuls with the following bias add and/or scale folded in
   int views = 0;                  // values that are views instead of copies
 };
 
