@@ -190,6 +190,26 @@ TEST(Engine, StackedMatMulWithSliceReshapeConcatViews) {
   }
 }
 
+// Rows longer than a fused group's chunk, read through every kind of broadcast.
+TEST(Engine, WideRowsWithBroadcastLeaves) {
+  constexpr int64_t kWide = 1300;
+  Builder b(ir::DType::F64);
+  const NodeId x = b.input("coords", {kBatch, 3});
+  const NodeId h = b.unary(Op::Sin, b.matmul(x, b.constant({kWide, 3}, random_tensor({kWide, 3}, 4).data, "w"), false, true));
+  const NodeId row = b.broadcast(b.constant({kWide}, random_tensor({kWide}, 5).data), {kBatch, kWide});
+  const NodeId per_point = b.broadcast(b.reduce_sum(x, {1}, true), {kBatch, kWide});  // [N, 1]: repeated along rows
+  const NodeId mixed = b.add(b.mul(h, row), b.sub(per_point, b.scalar_constant(0.5, {kBatch, kWide})));
+  b.add_output("mixed", mixed);
+  const NodeId stacked = b.broadcast(b.reshape(mixed, {1, kBatch, kWide}), {2, kBatch, kWide});
+  const NodeId planes = b.broadcast(b.constant({2, 1, 1}, {2.0, -3.0}), {2, kBatch, kWide});
+  b.add_output("planes", b.mul(stacked, planes));
+  const ir::Graph graph = b.finish();
+  for (const int64_t points : {int64_t{1}, int64_t{9}}) {
+    check_against_reference(graph, {{"coords", random_tensor({points, 3}, 20 + points)}}, 4,
+                            "wide points=" + std::to_string(points));
+  }
+}
+
 TEST(Engine, BatchCouplingGraphsRunOnTheWholeBatch) {
   Builder b(ir::DType::F64);
   const NodeId x = b.input("coords", {kBatch, 3});

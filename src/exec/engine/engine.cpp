@@ -83,11 +83,16 @@ struct Frame {
 template <typename T>
 struct LeafCursor {
   const T* base = nullptr;
-  const T* row = nullptr;   // Scalar and Strided: this row's elements (or a filled chunk)
-  T* fill = nullptr;        // Scalar and inner-broadcast Strided: the chunk holding the repeated value
+  const T* row = nullptr;  // Scalar and Strided: this block's elements, or one repeated value
+  T* slot = nullptr;       // the leaf's own chunk of scratch, for values it cannot point at
+  bool repeat = false;     // `row` holds one value repeated, not consecutive elements
+  bool periodic = false;   // Strided: depends on the last axis only (a bias row), same in every block
   std::array<int64_t, engine::kMaxRank> strides{};  // Strided: source stride per output axis, 0 if broadcast
 };
 
+// Runs a fused group chunk by chunk. A group with Strided leaves walks its output in blocks of whole
+// rows: rows shorter than a chunk are gathered several to a block, so that narrow tensors ([N, 3])
+// still run long vector loops; longer rows are split into chunks.
 template <typename T>
 void run_group(const Frame<T>& frame, const Group& group) {
   const Dims out_dims = frame.dims(group.root);
@@ -96,7 +101,8 @@ void run_group(const Frame<T>& frame, const Group& group) {
   const int last = out_dims.rank - 1;
   const int64_t width = group.by_rows ? out_dims[last] : total;
   const int64_t rows = total / width;
-  const int64_t fill_length = std::min(kChunk, width);
+  const int64_t rows_per_block = group.by_rows && width < kChunk ? kChunk / width : 1;
+  const int64_t fill_length = std::min(kChunk, rows_per_block * width);
   T* const out = frame.at(group.root);
   T* const registers = frame.scratch;
 
@@ -106,61 +112,69 @@ void run_group(const Frame<T>& frame, const Group& group) {
     const engine::Leaf& leaf = group.leaves[k];
     LeafCursor<T>& cursor = cursors[k];
     cursor.base = frame.at(leaf.value);
-    if (leaf.kind == LeafKind::Dense) continue;
-    T* const slot = registers + (at(group.registers) + k) * kChunk;
+    cursor.slot = registers + (at(group.registers) + k) * kChunk;
     if (leaf.kind == LeafKind::Scalar) {
-      std::fill(slot, slot + fill_length, cursor.base[0]);
-      cursor.row = slot;
-      continue;
+      std::fill(cursor.slot, cursor.slot + fill_length, cursor.base[0]);
+      cursor.row = cursor.slot;
+      cursor.repeat = true;
+    } else if (leaf.kind == LeafKind::Strided) {
+      const Dims source = frame.dims(leaf.value);
+      const int offset = out_dims.rank - source.rank;
+      int64_t stride = 1;
+      for (int a = source.rank; a-- > 0;) {
+        if (source[a] != 1) cursor.strides[at(a + offset)] = stride;
+        stride *= source[a];
+      }
+      cursor.periodic = std::all_of(cursor.strides.begin(), cursor.strides.begin() + last, [](int64_t s) { return s == 0; });
+      cursor.repeat = rows_per_block == 1 && cursor.strides[at(last)] == 0;
     }
-    const Dims source = frame.dims(leaf.value);
-    const int offset = out_dims.rank - source.rank;
-    int64_t stride = 1;
-    for (int a = source.rank; a-- > 0;) {
-      if (source[a] != 1) cursor.strides[at(a + offset)] = stride;
-      stride *= source[a];
-    }
-    if (cursor.strides[at(last)] == 0) cursor.fill = slot;
   }
 
   std::array<int64_t, engine::kMaxRank> index{};
-  for (int64_t row = 0; row < rows; ++row) {
-    for (size_t k = 0; k < group.leaves.size(); ++k) {
-      if (group.leaves[k].kind != LeafKind::Strided) continue;
-      LeafCursor<T>& cursor = cursors[k];
-      int64_t source_offset = 0;
-      for (int a = 0; a < last; ++a) source_offset += index[at(a)] * cursor.strides[at(a)];
-      if (cursor.fill) {
-        std::fill(cursor.fill, cursor.fill + fill_length, cursor.base[source_offset]);
-        cursor.row = cursor.fill;
-      } else {
-        cursor.row = cursor.base + source_offset;
+  for (int64_t first_row = 0; first_row < rows; first_row += rows_per_block) {
+    const int64_t block_rows = std::min(rows_per_block, rows - first_row);
+    for (int64_t r = 0; r < block_rows; ++r) {
+      for (size_t k = 0; k < group.leaves.size(); ++k) {
+        LeafCursor<T>& cursor = cursors[k];
+        if (group.leaves[k].kind != LeafKind::Strided || (cursor.periodic && first_row > 0 && rows_per_block > 1)) continue;
+        int64_t source = 0;
+        for (int a = 0; a < last; ++a) source += index[at(a)] * cursor.strides[at(a)];
+        const T* from = cursor.base + source;
+        if (rows_per_block > 1) {  // gather the row into the block
+          T* to = cursor.slot + r * width;
+          const int64_t step = cursor.strides[at(last)];
+          for (int64_t j = 0; j < width; ++j) to[j] = from[j * step];
+          cursor.row = cursor.slot;
+        } else if (cursor.repeat) {
+          std::fill(cursor.slot, cursor.slot + fill_length, *from);
+          cursor.row = cursor.slot;
+        } else {
+          cursor.row = from;
+        }
+      }
+      for (int a = last; a-- > 0;) {
+        if (++index[at(a)] < out_dims[a]) break;
+        index[at(a)] = 0;
       }
     }
-    for (int64_t begin = 0; begin < width; begin += kChunk) {
-      const int64_t length = std::min(kChunk, width - begin);
+    const int64_t block_length = block_rows * width;
+    T* const block_out = out + first_row * width;
+    for (int64_t begin = 0; begin < block_length; begin += kChunk) {
+      const int64_t length = std::min(kChunk, block_length - begin);
       const auto operand = [&](const engine::Operand& operand) -> const T* {
         if (!operand.is_leaf) return registers + at(operand.index) * kChunk;
         const LeafCursor<T>& cursor = cursors[at(operand.index)];
-        switch (group.leaves[at(operand.index)].kind) {
-          case LeafKind::Dense: return cursor.base + row * width + begin;
-          case LeafKind::Scalar: return cursor.row;
-          case LeafKind::Strided: return cursor.fill ? cursor.row : cursor.row + begin;
-        }
-        return nullptr;
+        if (group.leaves[at(operand.index)].kind == LeafKind::Dense) return cursor.base + first_row * width + begin;
+        return cursor.repeat ? cursor.row : cursor.row + begin;
       };
       for (const engine::Instruction& instruction : group.program) {
-        T* target = instruction.target < 0 ? out + row * width + begin : registers + at(instruction.target) * kChunk;
+        T* target = instruction.target < 0 ? block_out + begin : registers + at(instruction.target) * kChunk;
         if (ir::is_elementwise_binary(instruction.op)) {
           engine::binary_array(instruction.op, operand(instruction.a), operand(instruction.b), target, length);
         } else {
           engine::unary_array(instruction.op, operand(instruction.a), static_cast<T>(instruction.scalar), target, length);
         }
       }
-    }
-    for (int a = last; a-- > 0;) {
-      if (++index[at(a)] < out_dims[a]) break;
-      index[at(a)] = 0;
     }
   }
 }
