@@ -265,8 +265,7 @@ class Runtime {
     prelude_layout_ = engine::lay_out(plan_, Phase::Prelude, 1);
     prelude_arena_.reserve(prelude_layout_.arena_elements);
     workers_.resize(at(pool_.size()));
-    Frame<T> frame = frame_for(Phase::Static, static_layout_, workers_[0]);
-    execute(frame, Phase::Static);
+    execute(frame_for(Phase::Static, static_layout_, workers_[0], nullptr), Phase::Static);
     tile_points_ = fixed_tile_ ? tile_points : default_tile_points();
   }
 
@@ -280,15 +279,13 @@ class Runtime {
     for (const auto& output : plan_.graph.outputs()) {
       results.emplace_back(bound_shape(output.node, points));
     }
-    inputs_ = &inputs;
-
-    Frame<T> prelude = frame_for(Phase::Prelude, prelude_layout_, workers_[0]);
+    Frame<T> prelude = frame_for(Phase::Prelude, prelude_layout_, workers_[0], &inputs);
     execute(prelude, Phase::Prelude);
     store_outputs(prelude, {Phase::Static, Phase::Prelude}, points, results);
 
     if (plan_.batch_coupled) {
       const Layout& layout = main_layout(points);
-      Frame<T> frame = frame_for(Phase::Main, layout, workers_[0]);
+      const Frame<T> frame = frame_for(Phase::Main, layout, workers_[0], &inputs);
       execute(frame, Phase::Main);
       store_outputs(frame, {Phase::Main}, points, results);
       return results;
@@ -301,7 +298,7 @@ class Runtime {
     pool_.parallel_for(tiles, [&](int64_t index, int worker) {
       const int64_t first = index * tile;
       const int64_t count = std::min(tile, points - first);
-      Frame<T> frame = frame_for(Phase::Main, count == tile ? full : rest, workers_[at(worker)]);
+      Frame<T> frame = frame_for(Phase::Main, count == tile ? full : rest, workers_[at(worker)], &inputs);
       frame.first_point = first;
       execute(frame, Phase::Main);
       store_outputs(frame, {Phase::Main}, points, results);
@@ -333,14 +330,14 @@ class Runtime {
     worker.scratch.reserve(plan_.max_group_slots * kChunk);
   }
 
-  Frame<T> frame_for(Phase phase, const Layout& layout, Worker& worker) {
+  Frame<T> frame_for(Phase phase, const Layout& layout, Worker& worker, const std::map<std::string, Tensor>* inputs) {
     reserve(worker, phase == Phase::Main ? layout.arena_elements : 0);
     Frame<T> frame;
     frame.plan = &plan_;
     frame.base = {static_arena_.data(), prelude_arena_.data(), worker.arena.data()};
     frame.layout = {&static_layout_, &prelude_layout_, phase == Phase::Main ? &layout : nullptr};
     frame.scratch = worker.scratch.data();
-    frame.inputs = inputs_;
+    frame.inputs = inputs;
     frame.batch = layout.batch;
     return frame;
   }
@@ -387,7 +384,6 @@ class Runtime {
   Buffer<T> prelude_arena_;
   std::map<int64_t, Layout> main_layouts_;
   std::vector<Worker> workers_;
-  const std::map<std::string, Tensor>* inputs_ = nullptr;
 };
 
 }  // namespace

@@ -50,10 +50,11 @@ class Engine {
   // ir::Error). Not safe to call concurrently on one engine: the arenas are reused between runs.
   std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs);
 
-  // points = 0: the figures for the engine's tile size.
+  // points = 0: the figures for the engine's tile size. The arena of a batch-coupled graph holds all
+  // points at once: pass the number of points to see it.
   MemoryReport memory_report(int64_t points = 0) const;
 
-  int threads() const;
+  int threads() const;  // 1 for a batch-coupled graph
   int64_t tile_points() const;
   bool batch_coupled() const;
   ir::DType dtype() const;
