@@ -51,7 +51,6 @@ class Buffer {
     data_.reset(memory);
     capacity_ = elements;
   }
-  int64_t capacity() const { return capacity_; }
 
  private:
   struct Free {
@@ -275,6 +274,7 @@ class Runtime {
 
   std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs) {
     const int64_t points = bind_batch(plan_.graph, inputs);
+    if (main_layouts_.size() > 8) main_layouts_.clear();  // layouts of earlier batch sizes
     std::vector<Tensor> results;
     for (const auto& output : plan_.graph.outputs()) {
       results.emplace_back(bound_shape(output.node, points));
@@ -306,14 +306,15 @@ class Runtime {
     return results;
   }
 
+
+ private:
+  // Cached by batch size; references stay valid until the next run starts.
   const Layout& main_layout(int64_t batch) {
     auto found = main_layouts_.find(batch);
     if (found != main_layouts_.end()) return found->second;
-    if (main_layouts_.size() >= 8) main_layouts_.clear();
     return main_layouts_.emplace(batch, engine::lay_out(plan_, Phase::Main, batch)).first->second;
   }
 
- private:
   struct Worker {
     Buffer<T> arena;
     Buffer<T> scratch;

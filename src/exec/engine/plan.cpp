@@ -38,7 +38,7 @@ const char* coupling_reason(const ir::Graph& graph, const Node& node) {
   switch (node.op) {
     case Op::ReduceSum:
       for (int64_t axis : node.attrs.ints) {
-        if (shape_of(0)[at(static_cast<NodeId>(normalized_axis(axis, shape_of(0).size())))] == ir::kBatch) {
+        if (shape_of(0)[static_cast<size_t>(normalized_axis(axis, shape_of(0).size()))] == ir::kBatch) {
           return "sum over the batch axis";
         }
       }
@@ -61,7 +61,7 @@ bool slice_is_contiguous(const ir::Graph& graph, const Node& node) {
   const ir::Shape& from = graph.node(node.inputs[0]).shape;
   const auto axis = normalized_axis(node.attrs.axis, from.size());
   for (int64_t a = 0; a < axis; ++a) {
-    if (from[at(static_cast<NodeId>(a))] != 1) return false;
+    if (from[static_cast<size_t>(a)] != 1) return false;
   }
   return true;
 }
