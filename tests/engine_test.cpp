@@ -412,7 +412,8 @@ TEST(Engine, RandomGraphsCoverEveryOp) {
   // The generator above is only a test of every op if its graphs contain every op.
   std::set<Op> seen;
   for (uint64_t seed = 0; seed < 24; ++seed) {
-    for (const ir::Node& node : RandomGraphs(seed, seed % 4 == 3).build(14).nodes()) seen.insert(node.op);
+    const ir::Graph graph = RandomGraphs(seed, seed % 4 == 3).build(14);
+    for (const ir::Node& node : graph.nodes()) seen.insert(node.op);
   }
   for (Op op : {Op::Input, Op::Constant, Op::MatMul, Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Neg, Op::Scale, Op::Sin,
                 Op::Cos, Op::Tanh, Op::Relu, Op::Step, Op::Sigmoid, Op::Exp, Op::Broadcast, Op::ReduceSum, Op::Slice,
