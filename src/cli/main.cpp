@@ -22,6 +22,12 @@ void add_points(CLI::App& command, PointOptions& options) {
   command.add_option("--grid", options.grid, "a regular grid over [-1,1]^d: W, HxW or DxHxW");
 }
 
+void add_execution(CLI::App& command, ExecutionOptions& options) {
+  command.add_option("--engine", options.engine, "fast (CPU engine) or reference (f64 oracle)")->capture_default_str();
+  command.add_option("--threads", options.threads, "worker threads of the fast engine (0: all cores)")
+      ->capture_default_str();
+}
+
 template <typename Options>
 void add_derivative(CLI::App& command, Options& options) {
   command.add_option("--order,-n", options.order, "highest derivative order")->capture_default_str();
@@ -43,15 +49,22 @@ int main(int argc, char** argv) {
   add_model(*info_command, info.model);
 
   EvalOptions eval;
-  auto* eval_command = app.add_subcommand("eval", "evaluate a model at points (reference evaluator, f64)");
+  auto* eval_command = app.add_subcommand("eval", "evaluate a model at points");
   add_model(*eval_command, eval.model);
   add_points(*eval_command, eval.points);
+  add_execution(*eval_command, eval.execution);
   eval_command->add_option("-o,--output", eval.output, "output .npy [P, channels]")->required();
+
+  ExportOptions export_options;
+  auto* export_command = app.add_subcommand("export", "write a model (e.g. a built-in spec) as an ONNX file");
+  add_model(*export_command, export_options.model);
+  export_command->add_option("-o,--output", export_options.output, "output .onnx")->required();
 
   GradOptions grad;
   auto* grad_command = app.add_subcommand("grad", "all partial derivatives up to order n at points");
   add_model(*grad_command, grad.model);
   add_points(*grad_command, grad.points);
+  add_execution(*grad_command, grad.execution);
   add_derivative(*grad_command, grad);
   grad_command->add_option("-o,--output", grad.output, "output .npy [P, channels, M] (+ .json sidecar)")->required();
 
@@ -90,6 +103,7 @@ int main(int argc, char** argv) {
   try {
     if (*info_command) return run_info(info);
     if (*eval_command) return run_eval(eval);
+    if (*export_command) return run_export(export_options);
     if (*grad_command) return run_grad(grad);
     if (*graph_command) return run_graph(graph);
   } catch (const std::exception& error) {
