@@ -14,7 +14,6 @@ bench_out/bench.png. See bench/README.md for the contract with inrarch_bench and
 """
 import argparse
 import json
-import math
 import os
 import select
 import shutil
@@ -52,7 +51,8 @@ class Method:
         self.peak_rss_mb = None
         self.wanted = 0           # timed calls to make
         self.calls = 0            # timed calls made (ours: its repeats, summed over invocations)
-        self.slow = False         # torch: a call is too slow for an untimed warm-up call per round
+        self.probe_ms = 0.0       # the first call
+        self.slow = False         # torch: a call too slow for an untimed warm-up call per round
 
     def median(self):
         return statistics.median(self.times_ms) if self.times_ms else None
@@ -134,6 +134,9 @@ class TorchWorker:
         except (BrokenPipeError, OSError):
             return False
 
+    def request(self, text, timeout_s):
+        return self.receive(timeout_s) if self.send(text) else {"error": "worker exited (see its log)"}
+
     def stop(self):
         if self.process.poll() is None:
             self.process.kill()
@@ -142,7 +145,7 @@ class TorchWorker:
 
     def finish(self):
         """Final peak RSS of the process, then exit."""
-        reply = self.receive(30) if self.process.poll() is None and self.send("quit") else {}
+        reply = self.request("quit", 30) if self.process.poll() is None else {}
         self.stop()
         return reply.get("peak_rss_mb")
 
@@ -219,6 +222,8 @@ def export_weights(inrarch, out_dir):
 def plan_samples(method, probe_ms, args):
     """Samples for a method: rounds x repeats, fewer for slow calls so that one method spends
     about --budget-s on a workload, but never fewer than 3."""
+    method.probe_ms = probe_ms
+    method.slow = probe_ms > args.warm_up_below_ms
     affordable = max(3, int(args.budget_s * 1e3 / max(probe_ms, 1e-3)))
     method.wanted = min(args.rounds * args.repeats, affordable)
 
@@ -245,8 +250,8 @@ def run_workload(points, order, ours, args, environment, log_dir):
         kind = "insp" if method.name.startswith("insp") else "unique-best"
         worker = TorchWorker(kind, method.threads, points, order, args, environment,
                              os.path.join(log_dir, f"{points}pts-order{order}-{method.name}.log"))
-        strategies = 2 if kind == "unique-best" else 1
-        setup = worker.receive(60 + strategies * (2 * args.probe_limit_s + 30))
+        candidates = 4 if kind == "unique-best" else 1  # 2 strategies x {1, all} threads
+        setup = worker.receive(60 + candidates * (2 * args.probe_limit_s + 30))
         method.setup = setup
         if "error" in setup or "skipped" in setup:
             method.skipped = setup.get("skipped") or f"skipped ({setup['error']}; > {args.probe_limit_s:g} s per call or died)"
@@ -257,7 +262,6 @@ def run_workload(points, order, ours, args, environment, log_dir):
             method.threads = setup["threads"]
         workers[method.name] = worker
         plan_samples(method, setup["probe_ms"], args)
-        method.slow = setup["probe_ms"] > args.warm_up_below_ms
 
     round_index = 0
     while True:
@@ -269,9 +273,10 @@ def run_workload(points, order, ours, args, environment, log_dir):
         round_index += 1
         for method in active[shift:] + active[:shift]:
             count = min(args.repeats, method.wanted - method.calls)
-            estimate_ms = (method.median() or 1e3) * (count + 1)
+            # Generous: a call of a loaded machine may take a few times its first call.
+            limit_s = 60 + 3 * max(method.median() or 0.0, method.probe_ms) * (count + 1) / 1e3
             if method.name.startswith("ours"):
-                result = ours.invoke(points, order, method.threads, count, 60 + 3 * estimate_ms / 1e3)
+                result = ours.invoke(points, order, method.threads, count, limit_s)
                 if isinstance(result, str):
                     method.skipped = f"inrarch_bench failed: {result}"
                     continue
@@ -280,10 +285,7 @@ def run_workload(points, order, ours, args, environment, log_dir):
                 method.times_ms.append(result["median_ms"])
                 method.peak_rss_mb = max(method.peak_rss_mb or 0.0, result["peak_rss_mb"])
             else:
-                worker = workers[method.name]
-                warm_up = 0 if method.slow else 1
-                reply = worker.receive(0) if not worker.send(f"run {count} {warm_up}") else \
-                    worker.receive(60 + 3 * estimate_ms / 1e3 + args.probe_limit_s)
+                reply = workers[method.name].request(f"run {count} {0 if method.slow else 1}", limit_s)
                 if "error" in reply:
                     method.skipped = f"failed during timing: {reply['error']}"
                     continue
