@@ -228,7 +228,10 @@ def plan_samples(method, probe_ms, args):
     method.wanted = min(args.rounds * args.repeats, affordable)
 
 
-def run_workload(points, order, ours, args, environment, log_dir):
+def run_workload(points, order, ours, args, environment, log_dir, too_big):
+    """Times every method on one workload. `too_big` maps (method, points) to the order at which
+    the method was skipped for time or memory; higher orders only cost more, so they are skipped
+    without another try."""
     every = len(os.sched_getaffinity(0)) if args.all_threads == 0 else args.all_threads
     methods = []
     if ours.available:
@@ -238,12 +241,16 @@ def run_workload(points, order, ours, args, environment, log_dir):
                 Method("unique-best", "PyTorch unique partials, best strategy and thread count", every)]
     workers = {}
     for method in methods:
+        if (method.name, points) in too_big:
+            method.skipped = f"skipped (already at order {too_big[method.name, points]})"
+            continue
         if method.name.startswith("ours"):
             first = ours.invoke(points, order, method.threads, 1, args.ours_timeout_s)
             if isinstance(first, str):
                 method.skipped = f"inrarch_bench failed: {first}"
             elif first["median_ms"] > args.probe_limit_s * 1e3:
                 method.skipped = f"skipped (> {args.probe_limit_s:g} s per call)"
+                too_big[method.name, points] = order
             else:
                 plan_samples(method, first["median_ms"], args)
             continue
@@ -255,6 +262,7 @@ def run_workload(points, order, ours, args, environment, log_dir):
         method.setup = setup
         if "error" in setup or "skipped" in setup:
             method.skipped = setup.get("skipped") or f"skipped ({setup['error']}; > {args.probe_limit_s:g} s per call or died)"
+            too_big[method.name, points] = order
             method.peak_rss_mb = worker.finish()
             continue
         if kind == "unique-best":
@@ -398,7 +406,7 @@ def report(results):
                      cell(100 * pick("ours-1t", "sgemm_share")) if pick("ours-1t", "sgemm_share") else "-",
                      cell(100 * pick("ours-all", "sgemm_share")) if pick("ours-all", "sgemm_share") else "-",
                      cell(pick("insp-1t", "setup").get("sgemm_gflops") if pick("insp-1t", "setup") else None),
-                     "/".join(cell(pick(n, "peak_rss_mb"), 0) for n in names if n in m),
+                     "/".join(cell(pick(n, "peak_rss_mb"), 0) if not pick(n, "skipped") else "-" for n in names if n in m),
                      "/".join(str(pick(n, "samples")) for n in names if n in m)])
     present = [n for n in names if records and n in records[0]["methods"]]
     print("achieved GFLOPS of ours and % of its same-run sgemm; torch sgemm GFLOPS (1 thread); "
@@ -450,9 +458,10 @@ def plot(results, path):
             if line:
                 marker, style = styles.get(points, ("x", "-"))
                 axes.plot(*zip(*line), marker=marker, linestyle=style, color=colour, label=f"{name}, {points} pts")
-    for key, marker in [("fpga_ms", "*"), ("cpu_pytorch_ms", "P"), ("gpu_pytorch_ms", "D")]:
+    for key, marker, what in [("fpga_ms", "*", "FPGA"), ("cpu_pytorch_ms", "P", "CPU PyTorch"),
+                              ("gpu_pytorch_ms", "D", "GPU PyTorch")]:
         axes.scatter(list(INR_ARCH), [INR_ARCH[o][key] for o in INR_ARCH], marker=marker, color="black",
-                     zorder=5, label=f"INR-Arch paper: {key[:-3].replace('_', ' ')}, 64 pts")
+                     zorder=5, label=f"INR-Arch paper: {what}, 64 pts")
     axes.set_yscale("log")
     axes.set_xticks([1, 2, 3, 4])
     axes.set_xlabel("derivative order")
@@ -526,10 +535,11 @@ def main():
                "config": {k: v for k, v in vars(args).items() if k != "weights_path"}}
     print(f"load before: {results['machine_before']['load_1_5_15']}; memory cap per PyTorch worker: {args.mem_limit_gb} GB")
 
+    too_big = {}
     for points in point_counts:
-        for order in orders:
+        for order in sorted(orders):
             started = time.time()
-            methods = run_workload(points, order, ours, args, environment, log_dir)
+            methods = run_workload(points, order, ours, args, environment, log_dir, too_big)
             record = workload_record(points, order, methods)
             record["seconds"] = round(time.time() - started, 1)
             record["load_after"] = [round(v, 2) for v in os.getloadavg()]
