@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""inrarch's CPU benchmark: the fast engine (build/release/inrarch_bench) against PyTorch, run the
+"""inrarch's CPU benchmark: the fast engine (build/release/bench/inrarch_bench) against PyTorch, run the
 way INSP-Net computes derivatives and the best way plain PyTorch can, on the SIREN 2 -> 256x4 -> 3
 at 64, 4096 and 65536 points, derivative orders 1 to 4.
 
@@ -72,7 +72,7 @@ class Method:
 
 
 # ---------------------------------------------------------------------------------------------
-# Ours: build/release/inrarch_bench, one invocation per round
+# Ours: build/release/bench/inrarch_bench, one invocation per round
 
 
 class Ours:
@@ -353,7 +353,7 @@ def check_targets(records, ours_available):
 
 def why_missing(record, names, ours_available):
     if not ours_available:
-        return "build/release/inrarch_bench does not exist yet"
+        return "build/release/bench/inrarch_bench does not exist yet"
     if record is None:
         return "workload not run (see --quick / --points / --orders)"
     reasons = [f"{name}: {record['methods'][name]['skipped']}" for name in names
@@ -497,7 +497,7 @@ def main():
     parser.add_argument("--torch-blas", default="auto", help="auto (OpenBLAS if installed), system, or a directory with libblas.so.3")
     parser.add_argument("--omp-wait-policy", default="passive", choices=["passive", "active", "default"],
                         help="OMP_WAIT_POLICY of the PyTorch workers (default passive; see bench/README.md)")
-    parser.add_argument("--bench-binary", default=os.path.join(REPO, "build", "release", "inrarch_bench"))
+    parser.add_argument("--bench-binary", default=os.path.join(REPO, "build", "release", "bench", "inrarch_bench"))
     parser.add_argument("--inrarch", default=os.path.join(REPO, "build", "release", "inrarch"))
     parser.add_argument("--ours-timeout-s", type=float, default=300.0, help="limit of ours' first invocation")
     parser.add_argument("--out", default=os.path.join(REPO, "bench_out"))
