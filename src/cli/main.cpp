@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/apps_commands.h"
 #include "cli/commands.h"
 #include "models/siren.h"
 
@@ -76,6 +77,43 @@ int main(int argc, char** argv) {
   graph_command->add_option("--dot", graph.dot, "write the optimized graph as Graphviz dot");
   graph_command->add_option("--print-after", graph.print_after, "print the graph after these passes (comma list or all)");
 
+  FitCommandOptions fit;
+  auto* fit_command = app.add_subcommand("fit", "fit a SIREN to an image (default: the built-in image) with Adam");
+  fit_command->add_option("image", fit.image, "PNG image; omitted: the built-in default image");
+  fit_command->add_option("-o,--output", fit.output, "output .onnx")->capture_default_str();
+  fit_command->add_option("--size", fit.size, "HxW of the built-in image (default 256x256)");
+  fit_command->add_option("--width", fit.width, "hidden width")->capture_default_str();
+  fit_command->add_option("--hidden", fit.hidden, "hidden sine layers")->capture_default_str();
+  fit_command->add_option("--omega", fit.omega, "SIREN frequency omega")->capture_default_str();
+  fit_command->add_option("--steps", fit.steps, "Adam steps")->capture_default_str();
+  fit_command->add_option("--lr", fit.lr, "Adam learning rate")->capture_default_str();
+  fit_command->add_option("--batch", fit.batch, "pixels per step (0: all)")->capture_default_str();
+  fit_command->add_option("--seed", fit.seed, "initialisation and minibatch seed")->capture_default_str();
+  fit_command->add_option("--threads", fit.threads, "engine threads (0: all cores)")->capture_default_str();
+
+  EditOptions edit;
+  auto* edit_command = app.add_subcommand("edit", "edit an INR through its derivatives and render it");
+  add_model(*edit_command, edit.model);
+  edit_command->add_option("--op", edit.op, "blur, sharpen, laplacian, edges or direction")->capture_default_str();
+  edit_command->add_option("-o,--output", edit.output, "output .png")->capture_default_str();
+  edit_command->add_option("--size", edit.size, "HxW to render")->capture_default_str();
+  edit_command->add_option("--sigma", edit.sigma, "blur: Gaussian sigma in pixels")->capture_default_str();
+  edit_command->add_option("--amount", edit.amount, "sharpen: f - amount * laplacian")->capture_default_str();
+  edit_command->add_option("--angle", edit.angle, "direction: degrees from +x towards +y")->capture_default_str();
+  edit_command->add_option("--order,-n", edit.order, "derivative order (blur uses floor(n/2) heat terms)")
+      ->capture_default_str();
+  edit_command->add_option("--threads", edit.threads, "engine threads (0: all cores)")->capture_default_str();
+
+  DemoOptions demo;
+  auto* demo_command = app.add_subcommand("demo", "the whole pipeline on the built-in default image");
+  demo_command->add_option("-o,--output-dir", demo.output_dir, "where images and the model go")->capture_default_str();
+  demo_command->add_option("--steps", demo.steps, "fit steps")->capture_default_str();
+  demo_command->add_option("--width", demo.width, "SIREN hidden width")->capture_default_str();
+  demo_command->add_option("--hidden", demo.hidden, "SIREN hidden sine layers")->capture_default_str();
+  demo_command->add_option("--order,-n", demo.order, "derivative order")->capture_default_str();
+  demo_command->add_option("--size", demo.size, "image HxW")->capture_default_str();
+  demo_command->add_option("--threads", demo.threads, "engine threads (0: all cores)")->capture_default_str();
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string name = argv[1];
     std::string known;
@@ -106,6 +144,9 @@ int main(int argc, char** argv) {
     if (*export_command) return run_export(export_options);
     if (*grad_command) return run_grad(grad);
     if (*graph_command) return run_graph(graph);
+    if (*fit_command) return run_fit(fit);
+    if (*edit_command) return run_edit(edit);
+    if (*demo_command) return run_demo(demo);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "inrarch: error: %s\n", error.what());
     return 2;
