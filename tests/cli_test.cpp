@@ -103,3 +103,24 @@ TEST(Cli, GradWritesArrayAndSidecar) {
 
 }  // namespace
 }  // namespace inrarch
+
+namespace inrarch {
+namespace {
+
+TEST(Cli, FitThenEditASmallImage) {
+  const auto model = scratch("fit.onnx");
+  const CliRun fit = run_cli("fit --size 24x24 --width 24 --hidden 1 --steps 60 --lr 1e-3 --batch 0 -o " + model.string());
+  ASSERT_EQ(fit.exit_code, 0) << fit.output;
+  EXPECT_NE(fit.output.find("image PSNR"), std::string::npos) << fit.output;
+  const auto image = scratch("edit.png");
+  const CliRun edit = run_cli("edit " + model.string() + " --size 24x24 --op laplacian -o " + image.string());
+  ASSERT_EQ(edit.exit_code, 0) << edit.output;
+  EXPECT_TRUE(std::filesystem::exists(image));
+  EXPECT_NE(edit.output.find("PSNR"), std::string::npos) << edit.output;
+  const CliRun bad = run_cli("edit " + model.string() + " --size 24x24 --op swirl -o " + image.string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--op swirl"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace inrarch
