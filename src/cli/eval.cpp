@@ -13,7 +13,7 @@ int run_eval(const EvalOptions& options) {
   const ir::Node& input = graph.node(coords);
   const Tensor points = load_points(options.points, input.shape[1]);
   const Tensor values = evaluate_points(graph, input.attrs.name, points, "eval");
-  models::write_npy(options.output, values, input.dtype == ir::DType::F64);
+  models::write_npy(options.output, values, input.dtype);
   std::printf("wrote %s %s\n", options.output.c_str(), ir::shape_string(values.shape).c_str());
   return 0;
 }

@@ -66,7 +66,7 @@ int run_grad(const GradOptions& options) {
   const Tensor points = load_points(options.points, input.shape[1]);
   const ir::Graph optimized = passes::optimize(autodiff::derive(forward, spec));
   const Tensor values = evaluate_points(optimized, input.attrs.name, points, "grad");
-  models::write_npy(options.output, values, input.dtype == ir::DType::F64);
+  models::write_npy(options.output, values, input.dtype);
 
   const int dims = static_cast<int>(input.shape[1]);
   nlohmann::json sidecar;

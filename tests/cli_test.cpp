@@ -1,0 +1,105 @@
+// End-to-end checks of the inrarch binary: exit codes, error lines, and files it writes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "models/npy.h"
+
+namespace inrarch {
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Run run_cli(const std::string& arguments) {
+  Run result;
+  const std::string command = std::string(INRARCH_CLI) + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (size_t read = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, read);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / "inrarch_cli_test";
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+TEST(Cli, InfoOnTheBuiltInDefault) {
+  const Run run = run_cli("info");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // 2->256 (768) + 3 x 256->256 (65792 each) + 256->3 (771) parameters.
+  EXPECT_NE(run.output.find("parameters: 198915"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("input  coords"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("sin(30*x)"), std::string::npos) << run.output;
+}
+
+TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
+  const struct {
+    std::string arguments;
+    std::string expected;
+  } cases[] = {
+      {"info siren:width=0", "width=0 out of range"},
+      {"info siren:depth=3", "unknown key \"depth\""},
+      {"info /nonexistent/model.onnx", "/nonexistent/model.onnx"},
+      {"eval --grid 12xq -o /tmp/x.npy", "grid \"12xq\""},
+      {"eval --grid 4x4x4 -o /tmp/x.npy", "takes 2-d coordinates"},
+      {"grad --grid 4x4 --order 2 --method sideways -o /tmp/x.npy", "--method sideways"},
+      {"grad --grid 4x4 --order -1 -o /tmp/x.npy", "order -1 out of range"},
+      {"frobnicate", "frobnicate"},
+  };
+  for (const auto& c : cases) {
+    const Run run = run_cli(c.arguments);
+    EXPECT_EQ(run.exit_code, 2) << c.arguments << "\n" << run.output;
+    EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.arguments << "\n" << run.output;
+    EXPECT_NE(run.output.find("error"), std::string::npos) << c.arguments << "\n" << run.output;
+  }
+}
+
+TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
+  const auto path = scratch("corrupt.onnx");
+  std::ofstream(path, std::ios::binary) << "\x08\x07garbage that is not a protobuf \xff\xfe";
+  const Run run = run_cli("info " + path.string());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find(path.string()), std::string::npos) << run.output;
+}
+
+TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
+  const std::string data = INRARCH_TEST_DATA;
+  const auto out = scratch("eval.npy");
+  const Run run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
+                          out.string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const Tensor ours = models::read_npy(out.string());
+  const Tensor torch = models::read_npy(data + "/siren_2_3_outputs.npy");
+  ASSERT_EQ(ours.shape, torch.shape);
+  for (size_t i = 0; i < ours.data.size(); ++i) {
+    EXPECT_NEAR(ours.data[i], torch.data[i], 1e-6 * std::max(1.0, std::abs(torch.data[i]))) << i;
+  }
+}
+
+TEST(Cli, GradWritesArrayAndSidecar) {
+  const auto out = scratch("grad.npy");
+  const Run run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const Tensor values = models::read_npy(out.string());
+  EXPECT_EQ(values.shape, (std::vector<int64_t>{15, 3, 6}));
+  std::ifstream sidecar(scratch("grad.json"));
+  ASSERT_TRUE(sidecar) << "no sidecar";
+  const auto json = nlohmann::json::parse(sidecar);
+  EXPECT_EQ(json["names"], nlohmann::json({"f", "f_x", "f_y", "f_xx", "f_xy", "f_yy"}));
+  EXPECT_EQ(json["multi_indices"][4], nlohmann::json({1, 1}));
+}
+
+}  // namespace
+}  // namespace inrarch
