@@ -18,20 +18,35 @@ using dataflow::ProcessKind;
 
 double apply(ir::Op op, double a, double b, double scalar) {
   switch (op) {
-    case ir::Op::Neg: return -a;
-    case ir::Op::Scale: return scalar * a;
-    case ir::Op::Sin: return std::sin(a);
-    case ir::Op::Cos: return std::cos(a);
-    case ir::Op::Tanh: return std::tanh(a);
-    case ir::Op::Relu: return a > 0 ? a : 0;
-    case ir::Op::Step: return a > 0 ? 1 : 0;
-    case ir::Op::Sigmoid: return 1 / (1 + std::exp(-a));
-    case ir::Op::Exp: return std::exp(a);
-    case ir::Op::Add: return a + b;
-    case ir::Op::Sub: return a - b;
-    case ir::Op::Mul: return a * b;
-    case ir::Op::Div: return a / b;
-    default: ADD_FAILURE() << "no elementwise op " << ir::op_name(op); return 0;
+    case ir::Op::Neg:
+      return -a;
+    case ir::Op::Scale:
+      return scalar * a;
+    case ir::Op::Sin:
+      return std::sin(a);
+    case ir::Op::Cos:
+      return std::cos(a);
+    case ir::Op::Tanh:
+      return std::tanh(a);
+    case ir::Op::Relu:
+      return a > 0 ? a : 0;
+    case ir::Op::Step:
+      return a > 0 ? 1 : 0;
+    case ir::Op::Sigmoid:
+      return 1 / (1 + std::exp(-a));
+    case ir::Op::Exp:
+      return std::exp(a);
+    case ir::Op::Add:
+      return a + b;
+    case ir::Op::Sub:
+      return a - b;
+    case ir::Op::Mul:
+      return a * b;
+    case ir::Op::Div:
+      return a / b;
+    default:
+      ADD_FAILURE() << "no elementwise op " << ir::op_name(op);
+      return 0;
   }
 }
 
@@ -46,7 +61,8 @@ int64_t strided_index(const dataflow::StridedConstant& c, int64_t flat) {
 
 // Runs a network in double, one tile at a time, following the meaning lower.h documents for each
 // process kind: an executor of the network that shares no code with the lowering or the kernels.
-std::map<std::string, Tensor> interpret(const Network& network, const std::map<std::string, Tensor>& inputs, int64_t points) {
+std::map<std::string, Tensor> interpret(const Network& network, const std::map<std::string, Tensor>& inputs,
+                                        int64_t points) {
   const int64_t k = network.tile_points;
   std::map<std::string, Tensor> outputs;
   for (const auto& port : network.outputs) {
@@ -59,15 +75,19 @@ std::map<std::string, Tensor> interpret(const Network& network, const std::map<s
     int64_t pre = 1, post = 1;
     bool after = false;
     for (int64_t dim : shape) {
-      if (dim == ir::kBatch) after = true;
-      else (after ? post : pre) *= dim;
+      if (dim == ir::kBatch)
+        after = true;
+      else
+        (after ? post : pre) *= dim;
     }
     return std::pair{pre, post};
   };
   for (int64_t tile = 0; tile * k < points; ++tile) {
     std::vector<std::vector<double>> streams(network.streams.size());
     for (const Process& p : network.processes) {
-      const auto in = [&](size_t slot) -> const std::vector<double>& { return streams[static_cast<size_t>(p.inputs[slot])]; };
+      const auto in = [&](size_t slot) -> const std::vector<double>& {
+        return streams[static_cast<size_t>(p.inputs[slot])];
+      };
       std::vector<double> out;
       switch (p.kind) {
         case ProcessKind::ReadInput: {
@@ -193,7 +213,8 @@ const Process& process_of(const Network& network, ir::NodeId node, ProcessKind k
   for (const Process& p : network.processes) {
     if (p.node == node && p.kind == kind) return p;
   }
-  throw std::runtime_error("no " + std::string(dataflow::kind_name(kind)) + " process for node " + std::to_string(node));
+  throw std::runtime_error("no " + std::string(dataflow::kind_name(kind)) + " process for node " +
+                           std::to_string(node));
 }
 
 models::SirenSpec small_siren() {
@@ -230,7 +251,8 @@ TEST(DataflowLower, SirenWeightsAndBiasesStayOnChipUnbroadcast) {
       // PyTorch layout [out, in] transposed to [in, out].
       for (int i = 0; i < layer.in; ++i) {
         for (int j = 0; j < layer.out; ++j) {
-          EXPECT_EQ(p.weights[static_cast<size_t>(i * layer.out + j)], layer.weight[static_cast<size_t>(j * layer.in + i)]);
+          EXPECT_EQ(p.weights[static_cast<size_t>(i * layer.out + j)],
+                    layer.weight[static_cast<size_t>(j * layer.in + i)]);
         }
       }
       EXPECT_EQ(layer.out % p.parallel, 0);

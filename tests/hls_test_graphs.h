@@ -12,7 +12,8 @@ namespace inrarch::testing {
 
 inline std::vector<double> ramp(int64_t count, double scale, double offset = 0.0) {
   std::vector<double> values;
-  for (int64_t i = 0; i < count; ++i) values.push_back(scale * (static_cast<double>((i * 7919) % 23) - 11.0) / 11.0 + offset);
+  for (int64_t i = 0; i < count; ++i)
+    values.push_back(scale * (static_cast<double>((i * 7919) % 23) - 11.0) / 11.0 + offset);
   return values;
 }
 

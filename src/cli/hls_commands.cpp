@@ -55,7 +55,8 @@ std::vector<int> element_orders(const ir::Graph& derived, int dims, int order) {
 
 int run_compile(const CompileOptions& options) {
   if (options.output.empty()) throw UserError("compile: give the project directory with -o DIR");
-  if (options.points < 1 || options.points > 4096) throw UserError("--points " + std::to_string(options.points) + " out of range [1, 4096]");
+  if (options.points < 1 || options.points > 4096)
+    throw UserError("--points " + std::to_string(options.points) + " out of range [1, 4096]");
   hls::ProjectOptions project;
   project.number = hls::parse_number_format(options.dtype);
   project.part = options.part;

@@ -13,17 +13,17 @@ namespace inrarch::cli {
 struct CompileOptions {
   std::string model = models::kDefaultSiren;
   int order = 0;
-  std::string method = "taylor";          // taylor | nested
-  int64_t points = 16;                    // K: points per tile
-  int64_t test_points = 0;                // testbench points; 0: one tile
-  std::string dtype = "float";            // float | fixed32_10 | fixed<W>_<I>
+  std::string method = "taylor";  // taylor | nested
+  int64_t points = 16;            // K: points per tile
+  int64_t test_points = 0;        // testbench points; 0: one tile
+  std::string dtype = "float";    // float | fixed32_10 | fixed<W>_<I>
   std::string part = "xcu50-fsvh2104-2-e";
   double clock_ns = 3.33;
-  std::string depths = "fork-tile";       // fork-tile | uniform: the lowering's FIFO depth policy
-  int depth = 2;                          // depth of FIFOs the policy does not size
-  int block = 4;                          // largest elements per FIFO beat
-  int parallel = 4;                       // largest matmul columns per cycle
-  std::string output;                     // project directory
+  std::string depths = "fork-tile";  // fork-tile | uniform: the lowering's FIFO depth policy
+  int depth = 2;                     // depth of FIFOs the policy does not size
+  int block = 4;                     // largest elements per FIFO beat
+  int parallel = 4;                  // largest matmul columns per cycle
+  std::string output;                // project directory
 };
 
 struct CsimOptions {

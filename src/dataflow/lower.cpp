@@ -84,9 +84,11 @@ std::string identifier(const std::string& text) {
 // tile. Applies to every node an output needs, constant or not.
 void check_point_local(const Graph& graph, NodeId id, const std::vector<bool>& dynamic) {
   const Node& node = graph.node(id);
-  if (std::count(node.shape.begin(), node.shape.end(), ir::kBatch) > 1) reject(graph, id, "has more than one points axis");
+  if (std::count(node.shape.begin(), node.shape.end(), ir::kBatch) > 1)
+    reject(graph, id, "has more than one points axis");
   if (node.op == Op::Input && batch_axis(node.shape) < 0) {
-    reject(graph, id, "input \"" + node.attrs.name + "\" has no points axis; the dataflow backend streams per-point inputs only");
+    reject(graph, id,
+           "input \"" + node.attrs.name + "\" has no points axis; the dataflow backend streams per-point inputs only");
   }
   const auto operand_shape = [&](size_t k) -> const Shape& { return graph.node(node.inputs[k]).shape; };
   switch (node.op) {
@@ -110,8 +112,8 @@ void check_point_local(const Graph& graph, NodeId id, const std::vector<bool>& d
       const Shape& from = operand_shape(0);
       const int from_axis = batch_axis(from);
       const int to_axis = batch_axis(node.shape);
-      if (from_axis >= 0 && product(from, 0, static_cast<size_t>(from_axis)) !=
-                                product(node.shape, 0, static_cast<size_t>(to_axis))) {
+      if (from_axis >= 0 &&
+          product(from, 0, static_cast<size_t>(from_axis)) != product(node.shape, 0, static_cast<size_t>(to_axis))) {
         reject(graph, id, "moves the points axis relative to the other elements");
       }
       break;
@@ -179,7 +181,8 @@ class Lowering {
   Lowering(const Graph& graph, const LowerOptions& options) : graph_(graph), options_(options) {}
 
   Network run() {
-    if (options_.tile_points < 1) throw UserError("dataflow lowering: tile of " + std::to_string(options_.tile_points) + " points");
+    if (options_.tile_points < 1)
+      throw UserError("dataflow lowering: tile of " + std::to_string(options_.tile_points) + " points");
     ir::verify(graph_);
     analyse();
     fold_constants();
@@ -283,7 +286,8 @@ class Lowering {
       process.kind = ProcessKind::ConstSource;
       process.node = id;
       process.name = "const_" + std::to_string(id);
-      process.constant = strided_constant(folded_.at(id), tile_shape(shape, options_.tile_points), describe(graph_, id));
+      process.constant =
+          strided_constant(folded_.at(id), tile_shape(shape, options_.tile_points), describe(graph_, id));
       producer_[static_cast<size_t>(id)] = add_process(std::move(process));
     }
     return id;
@@ -501,8 +505,8 @@ class Lowering {
   void link(int producer, const Use& use, NodeId value) {
     Stream stream;
     auto& processes = network_.processes;
-    const std::string base = processes[static_cast<size_t>(producer)].name + "_to_" +
-                             processes[static_cast<size_t>(use.process)].name;
+    const std::string base =
+        processes[static_cast<size_t>(producer)].name + "_to_" + processes[static_cast<size_t>(use.process)].name;
     stream.name = base;
     for (int k = 2; !stream_names_.insert(stream.name).second; ++k) stream.name = base + "_" + std::to_string(k);
     stream.shape = graph_.node(value).shape;
@@ -573,7 +577,9 @@ class Lowering {
     }
     std::vector<int64_t> common(count, 0);
     for (size_t s = 0; s < count; ++s) {
-      const auto innermost = [&](const Shape& shape) { return shape.empty() ? 1 : tile_shape(shape, options_.tile_points).back(); };
+      const auto innermost = [&](const Shape& shape) {
+        return shape.empty() ? 1 : tile_shape(shape, options_.tile_points).back();
+      };
       const int64_t fits = std::gcd(innermost(network_.streams[s].shape), innermost(views_[s]));
       common[find(s)] = std::gcd(common[find(s)], fits);
     }
@@ -607,18 +613,30 @@ class Lowering {
 
 const char* kind_name(ProcessKind kind) {
   switch (kind) {
-    case ProcessKind::ReadInput: return "read_input";
-    case ProcessKind::WriteOutput: return "write_output";
-    case ProcessKind::Fork: return "fork";
-    case ProcessKind::Unary: return "unary";
-    case ProcessKind::Binary: return "binary";
-    case ProcessKind::BinaryConst: return "binary_const";
-    case ProcessKind::ConstSource: return "const_source";
-    case ProcessKind::MatMul: return "matmul";
-    case ProcessKind::Reduce: return "reduce";
-    case ProcessKind::Select: return "select";
-    case ProcessKind::Concat: return "concat";
-    case ProcessKind::Reorder: return "reorder";
+    case ProcessKind::ReadInput:
+      return "read_input";
+    case ProcessKind::WriteOutput:
+      return "write_output";
+    case ProcessKind::Fork:
+      return "fork";
+    case ProcessKind::Unary:
+      return "unary";
+    case ProcessKind::Binary:
+      return "binary";
+    case ProcessKind::BinaryConst:
+      return "binary_const";
+    case ProcessKind::ConstSource:
+      return "const_source";
+    case ProcessKind::MatMul:
+      return "matmul";
+    case ProcessKind::Reduce:
+      return "reduce";
+    case ProcessKind::Select:
+      return "select";
+    case ProcessKind::Concat:
+      return "concat";
+    case ProcessKind::Reorder:
+      return "reorder";
   }
   return "?";
 }
@@ -635,13 +653,14 @@ std::string to_text(const Network& network) {
     for (int s : process.inputs) text << " <" << network.streams[static_cast<size_t>(s)].name;
     for (int s : process.outputs) text << " >" << network.streams[static_cast<size_t>(s)].name;
     if (process.kind == ProcessKind::MatMul) {
-      text << " rows=" << process.rows << " inner=" << process.inner << " cols=" << process.cols << " P=" << process.parallel;
+      text << " rows=" << process.rows << " inner=" << process.inner << " cols=" << process.cols
+           << " P=" << process.parallel;
     }
     text << "\n";
   }
   for (const Stream& stream : network.streams) {
-    text << stream.name << " " << ir::shape_string(stream.shape) << " tile=" << stream.tile_elements << " B=" << stream.block
-         << " depth=" << stream.depth << "\n";
+    text << stream.name << " " << ir::shape_string(stream.shape) << " tile=" << stream.tile_elements
+         << " B=" << stream.block << " depth=" << stream.depth << "\n";
   }
   return text.str();
 }

@@ -45,7 +45,7 @@ struct Stream {
   int depth = 2;              // FIFO depth in beats
   int producer = -1;          // process indices
   int consumer = -1;
-  ir::NodeId node = -1;       // the value it carries
+  ir::NodeId node = -1;  // the value it carries
   int64_t tile_beats() const { return tile_elements / block; }
 };
 
@@ -60,19 +60,19 @@ struct StridedConstant {
 struct Process {
   std::string name;
   ProcessKind kind = ProcessKind::Unary;
-  ir::NodeId node = -1;           // the value it computes (forks: the value they copy)
-  std::vector<int> inputs;        // stream indices, in operand order
-  std::vector<int> outputs;       // stream indices
-  ir::Op op = ir::Op::Input;      // Unary, Binary, BinaryConst: the elementwise op
-  double scalar = 0.0;            // Unary scale: the factor
-  std::string port;               // ReadInput, WriteOutput: the graph's input or output name
-  bool constant_first = false;    // BinaryConst: the constant is the left operand (c - x)
-  StridedConstant constant;       // BinaryConst, ConstSource
+  ir::NodeId node = -1;         // the value it computes (forks: the value they copy)
+  std::vector<int> inputs;      // stream indices, in operand order
+  std::vector<int> outputs;     // stream indices
+  ir::Op op = ir::Op::Input;    // Unary, Binary, BinaryConst: the elementwise op
+  double scalar = 0.0;          // Unary scale: the factor
+  std::string port;             // ReadInput, WriteOutput: the graph's input or output name
+  bool constant_first = false;  // BinaryConst: the constant is the left operand (c - x)
+  StridedConstant constant;     // BinaryConst, ConstSource
   // MatMul: the input tile is `rows` rows of `inner` elements (trans_a: [rows/m][inner][m]).
   int64_t rows = 0, inner = 0, cols = 0, trans_a_m = 1;
   bool trans_a = false;
-  int parallel = 1;               // output columns computed per cycle (P)
-  std::vector<double> weights;    // [inner, cols] row-major, trans_b already applied
+  int parallel = 1;             // output columns computed per cycle (P)
+  std::vector<double> weights;  // [inner, cols] row-major, trans_b already applied
   // Select, Concat: the tile viewed as [outer][axis][inner_size] around the op's axis.
   int64_t outer = 0, inner_size = 0;
   std::vector<int64_t> axis_sizes;  // Concat: each input's axis size; Select: the input's
@@ -90,8 +90,8 @@ struct Port {
 };
 
 struct Network {
-  int64_t tile_points = 0;           // K
-  std::vector<Process> processes;    // topological order: producers before their consumers
+  int64_t tile_points = 0;         // K
+  std::vector<Process> processes;  // topological order: producers before their consumers
   std::vector<Stream> streams;
   std::vector<Port> inputs;
   std::vector<Port> outputs;

@@ -22,7 +22,8 @@ using dataflow::ProcessKind;
 using dataflow::Stream;
 
 std::string number_literal(double value) {
-  if (!std::isfinite(value)) throw UserError("hls codegen: a constant of the design is not finite (" + std::to_string(value) + ")");
+  if (!std::isfinite(value))
+    throw UserError("hls codegen: a constant of the design is not finite (" + std::to_string(value) + ")");
   char text[40];
   std::snprintf(text, sizeof text, "%.17g", value);
   return text;
@@ -50,20 +51,34 @@ std::string stream_type(const Stream& stream) { return "inrarch_hls::Stream<" + 
 
 std::string functor(ir::Op op) {
   switch (op) {
-    case ir::Op::Neg: return "Neg";
-    case ir::Op::Scale: return "Scale";
-    case ir::Op::Sin: return "Sin";
-    case ir::Op::Cos: return "Cos";
-    case ir::Op::Tanh: return "Tanh";
-    case ir::Op::Relu: return "Relu";
-    case ir::Op::Step: return "Step";
-    case ir::Op::Sigmoid: return "Sigmoid";
-    case ir::Op::Exp: return "Exp";
-    case ir::Op::Add: return "Add";
-    case ir::Op::Sub: return "Sub";
-    case ir::Op::Mul: return "Mul";
-    case ir::Op::Div: return "Div";
-    default: throw UserError(std::string("hls codegen: no elementwise kernel for ") + ir::op_name(op));
+    case ir::Op::Neg:
+      return "Neg";
+    case ir::Op::Scale:
+      return "Scale";
+    case ir::Op::Sin:
+      return "Sin";
+    case ir::Op::Cos:
+      return "Cos";
+    case ir::Op::Tanh:
+      return "Tanh";
+    case ir::Op::Relu:
+      return "Relu";
+    case ir::Op::Step:
+      return "Step";
+    case ir::Op::Sigmoid:
+      return "Sigmoid";
+    case ir::Op::Exp:
+      return "Exp";
+    case ir::Op::Add:
+      return "Add";
+    case ir::Op::Sub:
+      return "Sub";
+    case ir::Op::Mul:
+      return "Mul";
+    case ir::Op::Div:
+      return "Div";
+    default:
+      throw UserError(std::string("hls codegen: no elementwise kernel for ") + ir::op_name(op));
   }
 }
 
@@ -112,8 +127,10 @@ class ModelWriter {
     }
     out << "const int kTilePoints = " << network_.tile_points << ";\n\n"
         << "// Arrays hold all points row-major:";
-    for (const auto& port : network_.inputs) out << " " << port_variable(network_, port, true) << ir::shape_string(port.shape);
-    for (const auto& port : network_.outputs) out << " " << port_variable(network_, port, false) << ir::shape_string(port.shape);
+    for (const auto& port : network_.inputs)
+      out << " " << port_variable(network_, port, true) << ir::shape_string(port.shape);
+    for (const auto& port : network_.outputs)
+      out << " " << port_variable(network_, port, false) << ir::shape_string(port.shape);
     out << " (N = num_points).\nvoid inrarch_top(" << top_parameters() << ");\n";
     return out.str();
   }
@@ -138,13 +155,15 @@ class ModelWriter {
         << "// One function per dataflow process (INLINE off keeps each one a process, UG1399 \"pragma HLS\n"
         << "// inline\"), called once each from a single #pragma HLS DATAFLOW region in canonical form.\n"
         << "#include \"model.h\"\n#include \"stream_depths.h\"\n\n";
-    for (const char* header : {"dataflow", "io", "fork", "elementwise", "bias_add", "matmul", "reduce", "select_concat"}) {
+    for (const char* header :
+         {"dataflow", "io", "fork", "elementwise", "bias_add", "matmul", "reduce", "select_concat"}) {
       out << "#include \"inrarch_hls/" << header << ".h\"\n";
     }
     out << "\nnamespace {\n\n";
     std::set<int> blocks;
     for (const Stream& stream : network_.streams) blocks.insert(stream.block);
-    for (int block : blocks) out << "typedef inrarch_hls::Block<data_t, " << block << "> " << block_type(block) << ";\n";
+    for (int block : blocks)
+      out << "typedef inrarch_hls::Block<data_t, " << block << "> " << block_type(block) << ";\n";
     out << "\n";
     for (const Process& process : network_.processes) out << wrapper(process) << "\n";
     out << "}  // namespace\n\n" << region() << "\n" << top();
@@ -219,12 +238,12 @@ class ModelWriter {
       }
       case ProcessKind::Unary:
         out << "  const data_t parameter = " << number_literal(process.scalar) << ";\n"
-            << "  inrarch_hls::unary<inrarch_hls::op::" << functor(process.op) << ", data_t, " << in_block(process) << ", "
-            << stream(process.inputs[0]).tile_beats() << ">(in0, out0, parameter, tiles);\n";
+            << "  inrarch_hls::unary<inrarch_hls::op::" << functor(process.op) << ", data_t, " << in_block(process)
+            << ", " << stream(process.inputs[0]).tile_beats() << ">(in0, out0, parameter, tiles);\n";
         break;
       case ProcessKind::Binary:
-        out << "  inrarch_hls::binary<inrarch_hls::op::" << functor(process.op) << ", data_t, " << in_block(process) << ", "
-            << stream(process.inputs[0]).tile_beats() << ">(in0, in1, out0, tiles);\n";
+        out << "  inrarch_hls::binary<inrarch_hls::op::" << functor(process.op) << ", data_t, " << in_block(process)
+            << ", " << stream(process.inputs[0]).tile_beats() << ">(in0, in1, out0, tiles);\n";
         break;
       case ProcessKind::BinaryConst:
       case ProcessKind::ConstSource: {
@@ -248,13 +267,13 @@ class ModelWriter {
         break;
       }
       case ProcessKind::MatMul: {
-        out << "  static const data_t weights[" << process.inner << "][" << process.cols << "] = "
-            << doubles(process.weights) << ";\n";
+        out << "  static const data_t weights[" << process.inner << "][" << process.cols
+            << "] = " << doubles(process.weights) << ";\n";
         if (process.parallel > 1) {
           out << "#pragma HLS ARRAY_PARTITION variable=weights type=cyclic factor=" << process.parallel << " dim=2\n";
         }
-        out << "  inrarch_hls::matmul<data_t, " << in_block(process) << ", " << out_block(process) << ", " << process.rows
-            << ", " << process.inner << ", " << process.cols << ", " << process.parallel << ", "
+        out << "  inrarch_hls::matmul<data_t, " << in_block(process) << ", " << out_block(process) << ", "
+            << process.rows << ", " << process.inner << ", " << process.cols << ", " << process.parallel << ", "
             << (process.trans_a ? "true" : "false") << ", " << process.trans_a_m << ">(in0, out0, weights, tiles);\n";
         break;
       }
@@ -270,10 +289,11 @@ class ModelWriter {
         break;
       }
       case ProcessKind::Select: {
-        out << "  static const bool keep[" << process.keep.size() << "] = "
-            << initializer(process.keep, [](bool k) { return std::string(k ? "true" : "false"); }) << ";\n"
-            << "  inrarch_hls::select<data_t, " << in_block(process) << ", " << out_block(process) << ", " << process.outer
-            << ", " << process.axis_sizes[0] << ", " << process.inner_size << ">(in0, out0, keep, tiles);\n";
+        out << "  static const bool keep[" << process.keep.size()
+            << "] = " << initializer(process.keep, [](bool k) { return std::string(k ? "true" : "false"); }) << ";\n"
+            << "  inrarch_hls::select<data_t, " << in_block(process) << ", " << out_block(process) << ", "
+            << process.outer << ", " << process.axis_sizes[0] << ", " << process.inner_size
+            << ">(in0, out0, keep, tiles);\n";
         break;
       }
       case ProcessKind::Concat: {
@@ -322,8 +342,8 @@ class ModelWriter {
     int bundle = 0;
     const auto interface = [&](const dataflow::Port& port, bool input) {
       const auto layout = point_layout(port.shape);
-      out << "#pragma HLS INTERFACE m_axi port=" << port_variable(network_, port, input)
-          << " offset=slave bundle=gmem" << bundle++ << " depth=" << layout.pre * layout.post * points << "\n";
+      out << "#pragma HLS INTERFACE m_axi port=" << port_variable(network_, port, input) << " offset=slave bundle=gmem"
+          << bundle++ << " depth=" << layout.pre * layout.post * points << "\n";
     };
     for (const auto& port : network_.inputs) interface(port, true);
     for (const auto& port : network_.outputs) interface(port, false);
@@ -381,8 +401,8 @@ class TestbenchWriter {
         << "const int kTestPoints = " << options_.test_points << ";\n"
         << "const double kTolerance = " << number_literal(tolerance()) << ";\n\n";
     for (const auto& port : network_.inputs) {
-      out << "static const double kInput_" << port_variable(network_, port, true).substr(3) << "[] = "
-          << doubles(inputs_.at(port.name).data) << ";\n\n";
+      out << "static const double kInput_" << port_variable(network_, port, true).substr(3)
+          << "[] = " << doubles(inputs_.at(port.name).data) << ";\n\n";
     }
     for (const auto& port : network_.outputs) {
       const std::string name = port_variable(network_, port, false).substr(4);
@@ -391,7 +411,8 @@ class TestbenchWriter {
       if (const auto found = options_.element_orders.find(port.name); found != options_.element_orders.end()) {
         if (found->second.size() != orders.size()) {
           throw UserError("hls codegen: output \"" + port.name + "\" has " + std::to_string(orders.size()) +
-                          " elements per point but " + std::to_string(found->second.size()) + " derivative orders were given");
+                          " elements per point but " + std::to_string(found->second.size()) +
+                          " derivative orders were given");
         }
         std::copy(found->second.begin(), found->second.end(), orders.begin());
       }
@@ -489,7 +510,8 @@ int main(int argc, char** argv) {
       const std::string name = port_variable(network_, port, true).substr(3);
       const auto layout = point_layout(port.shape);
       out << "  std::vector<data_t> in_" << name << "(" << layout.pre * layout.post << " * kTestPoints);\n"
-          << "  for (size_t i = 0; i < in_" << name << ".size(); ++i) in_" << name << "[i] = kInput_" << name << "[i];\n"
+          << "  for (size_t i = 0; i < in_" << name << ".size(); ++i) in_" << name << "[i] = kInput_" << name
+          << "[i];\n"
           << "  write_values(\"csim_input_" << name << ".txt\", kInput_" << name << ", in_" << name << ".size());\n";
     }
     for (const auto& port : network_.outputs) {
@@ -619,7 +641,8 @@ NumberFormat parse_number_format(const std::string& text) {
       return format;
     }
   }
-  throw UserError("--dtype " + text + ": expected float or fixed<W>_<I> with 2 <= W <= 60 and 1 <= I < W, e.g. fixed32_10");
+  throw UserError("--dtype " + text +
+                  ": expected float or fixed<W>_<I> with 2 <= W <= 60 and 1 <= I < W, e.g. fixed32_10");
 }
 
 std::filesystem::path library_directory() {
@@ -634,7 +657,8 @@ void write_project(const ir::Graph& graph, const Network& network, const Project
   const auto library = library_directory();
   const auto kernels = library / "include" / "inrarch_hls";
   if (!std::filesystem::is_directory(kernels)) {
-    throw UserError("hls codegen: kernel library not found at " + kernels.string() + " (set INRARCH_HLS_DIR to inrarch's src/hls)");
+    throw UserError("hls codegen: kernel library not found at " + kernels.string() +
+                    " (set INRARCH_HLS_DIR to inrarch's src/hls)");
   }
   std::error_code error;
   std::filesystem::create_directories(directory / "include" / "inrarch_hls", error);
@@ -677,6 +701,7 @@ void write_project(const ir::Graph& graph, const Network& network, const Project
     write_text(directory / name, fill(read_text(library / "templates" / name), values));
   }
   write_text(directory / "report.json", report(network, options).dump(2) + "\n");
+  write_text(directory / "network.txt", dataflow::to_text(network));
 }
 
 }  // namespace inrarch::hls

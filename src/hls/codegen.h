@@ -22,8 +22,8 @@ namespace inrarch::hls {
 
 // The number type of every stream element, weight and accumulator in the design.
 struct NumberFormat {
-  bool fixed = false;   // false: float
-  int width = 32;       // ap_fixed<width, integer_bits>
+  bool fixed = false;  // false: float
+  int width = 32;      // ap_fixed<width, integer_bits>
   int integer_bits = 10;
   std::string name() const;      // "float", "fixed32_10"
   std::string cpp_type() const;  // "float", "ap_fixed<32, 10>"
@@ -36,11 +36,11 @@ struct ProjectOptions {
   NumberFormat number;
   std::string part = "xcu50-fsvh2104-2-e";
   double clock_ns = 3.33;
-  std::string model;       // what was compiled, for README and report ("siren:...")
-  int order = 0;           // derivative order (0: forward graph)
-  std::string method;      // "taylor", "nested" or "" for a forward graph
-  int64_t test_points = 0; // points in the testbench; 0: one tile
-  uint64_t seed = 1;       // of the testbench's random points in [-1, 1]
+  std::string model;        // what was compiled, for README and report ("siren:...")
+  int order = 0;            // derivative order (0: forward graph)
+  std::string method;       // "taylor", "nested" or "" for a forward graph
+  int64_t test_points = 0;  // points in the testbench; 0: one tile
+  uint64_t seed = 1;        // of the testbench's random points in [-1, 1]
   // Per output name: the derivative order of each element of one point (the testbench reports
   // the error per order). Outputs not listed count as order 0.
   std::map<std::string, std::vector<int>> element_orders;

@@ -78,8 +78,7 @@ inline int depth_override() {
 
 class StreamBase {
  public:
-  StreamBase(const char* name, int depth, int elements_per_item)
-      : name_(name), elements_per_item_(elements_per_item) {
+  StreamBase(const char* name, int depth, int elements_per_item) : name_(name), elements_per_item_(elements_per_item) {
     const int forced = depth_override();
     depth_ = std::max(1, forced > 0 ? forced : depth);
   }
@@ -90,7 +89,8 @@ class StreamBase {
   const std::string& name() const { return name_; }
   int depth() const { return depth_; }
   int elements_per_item() const { return elements_per_item_; }
-  uint64_t items_passed() const { return items_passed_.load(); }
+  uint64_t items_written() const { return items_written_.load(); }
+  uint64_t items_read() const { return items_read_.load(); }
   void attach(ProcessRecord* process) { endpoints_.push_back(process); }
   // The other process connected to this stream, seen from `process` (null if none).
   ProcessRecord* peer(const ProcessRecord* process) const {
@@ -111,8 +111,8 @@ class StreamBase {
 
  protected:
   virtual size_t size_locked() const = 0;
-  void count_access() {  // caller holds mutex_
-    ++items_passed_;
+  void count_access(Access access) {  // caller holds mutex_
+    ++(access == Access::Read ? items_read_ : items_written_);
     ++progress_counter();
   }
   // Marks the calling process as blocked on this stream for the lifetime of the guard.
@@ -143,7 +143,8 @@ class StreamBase {
   std::string name_;
   int depth_;
   int elements_per_item_;
-  std::atomic<uint64_t> items_passed_{0};
+  std::atomic<uint64_t> items_written_{0};
+  std::atomic<uint64_t> items_read_{0};
   std::vector<ProcessRecord*> endpoints_;
 };
 
@@ -253,10 +254,14 @@ class Dataflow {
   static std::string describe(StreamBase* stream) {
     const size_t held = stream->size();
     const int per_item = stream->elements_per_item();
+    const auto elements = [per_item](uint64_t items) {
+      return static_cast<unsigned long long>(items * static_cast<uint64_t>(per_item));
+    };
     char text[256];
-    std::snprintf(text, sizeof text, "depth %d x %d elements, holds %zu (%zu elements), %llu elements passed so far",
+    std::snprintf(text, sizeof text,
+                  "depth %d x %d elements, holds %zu (%zu elements); %llu elements written, %llu read so far",
                   stream->depth(), per_item, held, held * static_cast<size_t>(per_item),
-                  static_cast<unsigned long long>(stream->items_passed() * static_cast<uint64_t>(per_item)));
+                  elements(stream->items_written()), elements(stream->items_read()));
     return text;
   }
 
@@ -265,15 +270,15 @@ class Dataflow {
     for (const auto& process : processes_) {
       if (process->state.load() != State::Done) live.push_back(process.get());
     }
-    std::fprintf(stderr, "csim: DEADLOCK: all %zu live processes are blocked on streams; the hardware would hang here\n",
+    std::fprintf(stderr,
+                 "csim: DEADLOCK: all %zu live processes are blocked on streams; the hardware would hang here\n",
                  live.size());
     // Each blocked process waits for exactly one other: the peer on the stream it is blocked on.
     // Following those edges from the first live process must end in a cycle or at a finished
     // (or missing) peer, which starves it.
     std::vector<ProcessRecord*> path;
     ProcessRecord* at = live.front();
-    while (at && at->state.load() != State::Done &&
-           std::find(path.begin(), path.end(), at) == path.end()) {
+    while (at && at->state.load() != State::Done && std::find(path.begin(), path.end(), at) == path.end()) {
       path.push_back(at);
       at = at->waiting_on.load()->peer(at);
     }

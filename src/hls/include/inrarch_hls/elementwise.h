@@ -1,7 +1,7 @@
-// Elementwise kernels: one block of B elements per cycle (PIPELINE II=1; the lane loop inside a
-// pipelined loop is unrolled, UG1399 "pragma HLS pipeline"). The op is a functor, so one kernel
-// serves the whole op set; each op's rule sits in its functor below. Every result is assigned to T,
-// which is where ap_fixed quantizes (AP_TRN) and wraps (AP_WRAP).
+// Elementwise kernels: one block of B elements per cycle, PIPELINE II=1 on the beat loop with the
+// B lanes fully unrolled (UG1399 "pragma HLS pipeline", "pragma HLS unroll"). The op is a functor,
+// so one kernel serves the whole op set; each op's rule sits in its functor below. Every result is
+// assigned to T, which is where ap_fixed quantizes (AP_TRN) and wraps (AP_WRAP).
 #pragma once
 
 #include "inrarch_hls/array_stream.h"
@@ -12,44 +12,83 @@ namespace op {
 
 // Unary ops take the element and one parameter (the factor of Scale; ignored by the others).
 struct Neg {
-  template <typename T> static T apply(const T& x, const T&) { return T(-x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return T(-x);
+  }
 };
 struct Scale {
-  template <typename T> static T apply(const T& x, const T& factor) { return T(factor * x); }
+  template <typename T>
+  static T apply(const T& x, const T& factor) {
+    return T(factor * x);
+  }
 };
 struct Sin {
-  template <typename T> static T apply(const T& x, const T&) { return math::sin(x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return math::sin(x);
+  }
 };
 struct Cos {
-  template <typename T> static T apply(const T& x, const T&) { return math::cos(x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return math::cos(x);
+  }
 };
 struct Tanh {
-  template <typename T> static T apply(const T& x, const T&) { return math::tanh(x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return math::tanh(x);
+  }
 };
 struct Exp {
-  template <typename T> static T apply(const T& x, const T&) { return math::exp(x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return math::exp(x);
+  }
 };
 struct Sigmoid {
-  template <typename T> static T apply(const T& x, const T&) { return math::sigmoid(x); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return math::sigmoid(x);
+  }
 };
 struct Relu {
-  template <typename T> static T apply(const T& x, const T&) { return x > T(0) ? x : T(0); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return x > T(0) ? x : T(0);
+  }
 };
 struct Step {  // the derivative of relu
-  template <typename T> static T apply(const T& x, const T&) { return x > T(0) ? T(1) : T(0); }
+  template <typename T>
+  static T apply(const T& x, const T&) {
+    return x > T(0) ? T(1) : T(0);
+  }
 };
 
 struct Add {
-  template <typename T> static T apply(const T& a, const T& b) { return T(a + b); }
+  template <typename T>
+  static T apply(const T& a, const T& b) {
+    return T(a + b);
+  }
 };
 struct Sub {
-  template <typename T> static T apply(const T& a, const T& b) { return T(a - b); }
+  template <typename T>
+  static T apply(const T& a, const T& b) {
+    return T(a - b);
+  }
 };
 struct Mul {
-  template <typename T> static T apply(const T& a, const T& b) { return T(a * b); }
+  template <typename T>
+  static T apply(const T& a, const T& b) {
+    return T(a * b);
+  }
 };
 struct Div {
-  template <typename T> static T apply(const T& a, const T& b) { return T(a / b); }
+  template <typename T>
+  static T apply(const T& a, const T& b) {
+    return T(a / b);
+  }
 };
 
 }  // namespace op

@@ -34,37 +34,45 @@ class Fixed {
   static const int integer_bits = I;
   static const int fraction_bits = W - I;
 
-  Fixed() : raw_(0) {}
-  Fixed(double value) : raw_(from_double(value)) {}  // NOLINT: implicit, as ap_fixed
-  Fixed(float value) : raw_(from_double(value)) {}   // NOLINT
-  Fixed(int value) : raw_(wrap(shift(static_cast<fixed_raw_t>(value), 0))) {}  // NOLINT
+  // Constructors are implicit, as ap_fixed's are, and constexpr, so that a table of weights
+  // `static const Fixed w[] = {0.25, ...}` is initialized at compile time like a ROM.
+  constexpr Fixed() : raw_(0) {}
+  constexpr Fixed(double value) : raw_(from_double(value)) {}                            // NOLINT
+  constexpr Fixed(float value) : raw_(from_double(value)) {}                             // NOLINT
+  constexpr Fixed(int value) : raw_(wrap(shift(static_cast<fixed_raw_t>(value), 0))) {}  // NOLINT
   template <int W2, int I2>
-  Fixed(const Fixed<W2, I2>& other) : raw_(wrap(shift(other.raw(), W2 - I2))) {}  // NOLINT
+  constexpr Fixed(const Fixed<W2, I2>& other) : raw_(wrap(shift(other.raw(), W2 - I2))) {}  // NOLINT
 
   static Fixed from_raw(fixed_raw_t raw) {
     Fixed result;
     result.raw_ = wrap(raw);
     return result;
   }
-  fixed_raw_t raw() const { return raw_; }
+  constexpr fixed_raw_t raw() const { return raw_; }
   double to_double() const { return std::ldexp(static_cast<double>(raw_), -fraction_bits); }
   explicit operator double() const { return to_double(); }
 
   template <int W2, int I2>
-  Fixed& operator+=(const Fixed<W2, I2>& other) { return *this = *this + other; }
+  Fixed& operator+=(const Fixed<W2, I2>& other) {
+    return *this = *this + other;
+  }
   template <int W2, int I2>
-  Fixed& operator-=(const Fixed<W2, I2>& other) { return *this = *this - other; }
+  Fixed& operator-=(const Fixed<W2, I2>& other) {
+    return *this = *this - other;
+  }
   template <int W2, int I2>
-  Fixed& operator*=(const Fixed<W2, I2>& other) { return *this = *this * other; }
+  Fixed& operator*=(const Fixed<W2, I2>& other) {
+    return *this = *this * other;
+  }
 
   // Re-expresses a raw value with `from_fraction` fraction bits in this type's fraction bits,
   // truncating toward -inf (an arithmetic right shift is a floor division by a power of two).
-  static fixed_raw_t shift(fixed_raw_t raw, int from_fraction) {
+  static constexpr fixed_raw_t shift(fixed_raw_t raw, int from_fraction) {
     const int by = fraction_bits - from_fraction;
     return by >= 0 ? raw * (static_cast<fixed_raw_t>(1) << by) : raw >> -by;
   }
   // Keeps the low W bits as a two's-complement number.
-  static fixed_raw_t wrap(fixed_raw_t raw) {
+  static constexpr fixed_raw_t wrap(fixed_raw_t raw) {
     const fixed_raw_t modulus = static_cast<fixed_raw_t>(1) << W;
     fixed_raw_t low = raw & (modulus - 1);
     if (low >= modulus / 2) low -= modulus;
@@ -72,12 +80,29 @@ class Fixed {
   }
 
  private:
-  static fixed_raw_t from_double(double value) {
+  static constexpr double power_of_two(int exponent) {
+    double result = 1.0;
+    for (int i = 0; i < exponent; ++i) result *= 2.0;
+    for (int i = 0; i > exponent; --i) result /= 2.0;
+    return result;
+  }
+  // floor(value * 2^F), wrapped to W bits. Scaling by a power of two is exact, so for
+  // |value * 2^F| < 2^62 an integer conversion (toward zero, then one step down for negative
+  // non-integers) is exact and constexpr; larger values first drop multiples of 2^I with fmod
+  // (exact too), which is the same modulo 2^W. Non-finite values give 0.
+  static constexpr fixed_raw_t from_double(double value) {
+    const double scaled = value * power_of_two(fraction_bits);
+    const double limit = power_of_two(62);
+    if (scaled > -limit && scaled < limit) {
+      const auto truncated = static_cast<int64_t>(scaled);
+      return wrap(static_cast<double>(truncated) > scaled ? truncated - 1 : truncated);
+    }
+    return from_large_double(value);
+  }
+  static fixed_raw_t from_large_double(double value) {
     if (!std::isfinite(value)) return 0;
-    // floor(value * 2^F) is exact in double (a power-of-two scaling, then an integer-valued
-    // result); fmod by 2^W is exact as well, so huge values wrap exactly as ap_fixed does.
-    const double scaled = std::floor(std::ldexp(value, fraction_bits));
-    return wrap(static_cast<fixed_raw_t>(std::fmod(scaled, std::ldexp(1.0, W))));
+    const double reduced = std::fmod(value, std::ldexp(1.0, I));
+    return wrap(static_cast<fixed_raw_t>(std::floor(std::ldexp(reduced, fraction_bits))));
   }
 
   fixed_raw_t raw_;
@@ -132,16 +157,28 @@ int compare(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 template <int W1, int I1, int W2, int I2>
-bool operator<(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) < 0; }
+bool operator<(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) < 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator>(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) > 0; }
+bool operator>(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) > 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator<=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) <= 0; }
+bool operator<=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) <= 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator>=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) >= 0; }
+bool operator>=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) >= 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator==(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) == 0; }
+bool operator==(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) == 0;
+}
 template <int W1, int I1, int W2, int I2>
-bool operator!=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) { return compare(a, b) != 0; }
+bool operator!=(const Fixed<W1, I1>& a, const Fixed<W2, I2>& b) {
+  return compare(a, b) != 0;
+}
 
 }  // namespace inrarch_hls

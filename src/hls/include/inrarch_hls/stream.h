@@ -24,9 +24,12 @@ template <typename T>
 using Stream = hls::stream<T>;
 }  // namespace inrarch_hls
 
+// The pragma text must read "variable=VAR depth=DEPTH" (clang-format would space the "=").
+// clang-format off
 #define INRARCH_STREAM(TYPE, VAR, DEPTH) \
   hls::stream<TYPE> VAR(#VAR);           \
   INRARCH_PRAGMA(HLS stream variable=VAR depth=DEPTH)
+// clang-format on
 
 #else
 
@@ -47,7 +50,7 @@ class Stream : public csim::StreamBase {
     }
     T value = queue_.front();
     queue_.pop_front();
-    count_access();
+    count_access(csim::Access::Read);
     not_full_.notify_one();
     return value;
   }
@@ -59,7 +62,7 @@ class Stream : public csim::StreamBase {
       not_full_.wait(lock, [this] { return queue_.size() < static_cast<size_t>(depth()); });
     }
     queue_.push_back(value);
-    count_access();
+    count_access(csim::Access::Write);
     not_empty_.notify_one();
   }
 
