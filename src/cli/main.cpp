@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/hls_commands.h"
+#include "cli/simulate.h"
 #include "models/siren.h"
 
 namespace {
@@ -80,11 +81,33 @@ int main(int argc, char** argv) {
   compile_command->add_option("--block", compile.block, "largest elements per FIFO beat")->capture_default_str();
   compile_command->add_option("--parallel", compile.parallel, "largest matmul columns per cycle")->capture_default_str();
   compile_command->add_option("-o,--output", compile.output, "project directory")->required();
+  compile_command->add_option("--fifo-strategy", compile.fifo_strategy, "analytic, double-shrink, uniform:D, or none (keep --depths)")
+      ->capture_default_str();
+  compile_command->add_option("--dsp-budget", compile.dsp_budget, "choose each matmul's P to fit this many DSPs");
 
   CsimOptions csim;
   auto* csim_command = app.add_subcommand("csim", "build and run a compiled project's threaded C-simulation");
   csim_command->add_option("directory", csim.directory, "project directory written by compile")->required();
   csim_command->add_option("--depth", csim.depth, "force every FIFO to this depth (deadlock exploration)");
+
+  // Dataflow analysis (cli/simulate.h).
+  SimulateOptions simulate;
+  auto* simulate_command = app.add_subcommand("simulate", "size the FIFOs of a dataflow design, simulate it cycle by cycle, estimate resources");
+  simulate_command->add_option("model", simulate.model, "ONNX file, built-in spec, or a project directory from compile")->capture_default_str();
+  simulate_command->add_option("--order,-n", simulate.order, "highest derivative order (0: the forward model)")->capture_default_str();
+  simulate_command->add_option("--method", simulate.method, "taylor or nested")->capture_default_str();
+  simulate_command->add_option("--points", simulate.points, "points per tile (K)")->capture_default_str();
+  simulate_command->add_option("--num-points", simulate.num_points, "points the simulated run processes")->capture_default_str();
+  simulate_command->add_option("--kernels", simulate.kernels, "library, or inrarch (INR-Arch-like row-streaming matmul)")->capture_default_str();
+  simulate_command->add_option("--fifo-strategy", simulate.fifo_strategy, "analytic, double-shrink or uniform:D (default analytic; a project keeps its depths)");
+  simulate_command->add_option("--dsp-budget", simulate.dsp_budget, "choose each matmul's P to fit this many DSPs");
+  simulate_command->add_option("--block", simulate.block, "largest elements per FIFO beat")->capture_default_str();
+  simulate_command->add_option("--parallel", simulate.parallel, "largest matmul columns per cycle (without --dsp-budget)")->capture_default_str();
+  simulate_command->add_option("--dtype", simulate.dtype, "float or fixed<W>_<I>: operator latencies and word width")->capture_default_str();
+  simulate_command->add_option("--part", simulate.part, "FPGA part whose resources the estimate is compared with")->capture_default_str();
+  simulate_command->add_option("--clock-ns", simulate.clock_ns, "clock period in ns")->capture_default_str();
+  simulate_command->add_option("--top", simulate.top, "processes listed in the table")->capture_default_str();
+  simulate_command->add_option("-o,--output", simulate.output, "directory for simulation.json and the charts")->required();
 
   try {
     app.parse(argc, argv);
@@ -104,6 +127,7 @@ int main(int argc, char** argv) {
     if (*graph_command) return run_graph(graph);
     if (*compile_command) return run_compile(compile);
     if (*csim_command) return run_csim(csim);
+    if (*simulate_command) return run_simulate(simulate);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "inrarch: error: %s\n", error.what());
     return 2;

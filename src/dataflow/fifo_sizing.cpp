@@ -191,6 +191,51 @@ FifoSizing double_shrink(const Network& network, const SizingOptions& options, C
   return sizing;
 }
 
+// One sizing for exactly `options.tiles` tiles, checked in both semantics.
+FifoSizing size_for_run(const Network& network, const FifoStrategySpec& strategy, const SizingOptions& options) {
+  Checker checker(network, options);
+  FifoSizing sizing;
+  switch (strategy.strategy) {
+    case FifoStrategy::Analytic:
+      sizing = analytic(network, options, checker);
+      break;
+    case FifoStrategy::DoubleShrink:
+      sizing = double_shrink(network, options, checker);
+      break;
+    case FifoStrategy::Uniform: {
+      sizing.depths.assign(network.streams.size(), strategy.uniform_depth);
+      AnalysisOptions unbounded;
+      unbounded.unbounded = true;
+      sizing.unbounded_cycles = checker.run(checker.timed(), {}, unbounded).cycles;
+      break;
+    }
+  }
+  const Analysis timed = checker.run(checker.timed(), sizing.depths);
+  const Analysis untimed = checker.run(checker.untimed(), sizing.depths);
+  sizing.deadlock_free = !timed.deadlock && !untimed.deadlock;
+  sizing.deadlock = timed.deadlock     ? timed.cycle.text
+                    : untimed.deadlock ? "in the C-simulation (untimed): " + untimed.cycle.text
+                                       : "";
+  sizing.cycles = timed.deadlock ? 0 : timed.cycles;
+  sizing.analyses = checker.analyses();
+  return sizing;
+}
+
+// Whether `sizing` also holds on a run of `tiles` tiles: deadlock-free in both semantics and, when
+// it lost no cycle on its own run, none on this one either.
+bool holds_for(const Network& network, const FifoSizing& sizing, const SizingOptions& options, int64_t tiles, int& analyses) {
+  SizingOptions longer = options;
+  longer.tiles = tiles;
+  Checker checker(network, longer);
+  AnalysisOptions unbounded;
+  unbounded.unbounded = true;
+  const bool optimal = sizing.cycles == sizing.unbounded_cycles;
+  const int64_t limit = optimal ? checker.run(checker.timed(), {}, unbounded).cycles : std::numeric_limits<int64_t>::max();
+  const bool holds = checker.accept(sizing.depths, limit);
+  analyses += checker.analyses();
+  return holds;
+}
+
 }  // namespace
 
 FifoStrategySpec parse_fifo_strategy(const std::string& text) {
@@ -230,32 +275,22 @@ int64_t required_depth(const std::vector<int64_t>& write_time, const std::vector
 
 FifoSizing size_fifos(const Network& network, const FifoStrategySpec& strategy, const SizingOptions& options) {
   if (options.min_depth < 1) throw UserError("FIFO sizing: minimum depth " + std::to_string(options.min_depth));
+  if (options.tiles < 1) throw UserError("FIFO sizing: a run of " + std::to_string(options.tiles) + " tiles");
   const auto begin = std::chrono::steady_clock::now();
-  Checker checker(network, options);
+  SizingOptions run = options;
+  int analyses = 0;
   FifoSizing sizing;
-  switch (strategy.strategy) {
-    case FifoStrategy::Analytic:
-      sizing = analytic(network, options, checker);
-      break;
-    case FifoStrategy::DoubleShrink:
-      sizing = double_shrink(network, options, checker);
-      break;
-    case FifoStrategy::Uniform: {
-      sizing.depths.assign(network.streams.size(), strategy.uniform_depth);
-      AnalysisOptions unbounded;
-      unbounded.unbounded = true;
-      sizing.unbounded_cycles = checker.run(checker.timed(), {}, unbounded).cycles;
+  for (;;) {
+    sizing = size_for_run(network, strategy, run);
+    analyses += sizing.analyses;
+    if (!options.longer_runs || strategy.strategy == FifoStrategy::Uniform || !sizing.deadlock_free ||
+        run.tiles >= 64 * options.tiles || holds_for(network, sizing, options, 2 * run.tiles, analyses)) {
       break;
     }
+    run.tiles *= 2;
   }
-  const Analysis timed = checker.run(checker.timed(), sizing.depths);
-  const Analysis untimed = checker.run(checker.untimed(), sizing.depths);
-  sizing.deadlock_free = !timed.deadlock && !untimed.deadlock;
-  sizing.deadlock = timed.deadlock     ? timed.cycle.text
-                    : untimed.deadlock ? "in the C-simulation (untimed): " + untimed.cycle.text
-                                       : "";
-  sizing.cycles = timed.deadlock ? 0 : timed.cycles;
-  sizing.analyses = checker.analyses();
+  sizing.sized_tiles = run.tiles;
+  sizing.analyses = analyses;
   sizing.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
   return sizing;
 }

@@ -44,6 +44,11 @@ struct SizingOptions {
   int64_t tiles = 1;      // the run the depths are sized for (tiles of the network's K points)
   TimingOptions timing;   // `untimed` is ignored: both semantics are checked
   int min_depth = 2;      // Vitis's default FIFO depth; no FIFO is sized below it
+  // The depths must also hold for longer runs (a generated design runs any number of points):
+  // each sizing is checked on a run twice as long and redone for that run until it holds there
+  // (up to 64 times `tiles`). Depths exact for N tiles can fall short for more: the last tile of
+  // a run has slack that a following tile takes away.
+  bool longer_runs = false;
 };
 
 struct FifoSizing {
@@ -52,6 +57,7 @@ struct FifoSizing {
   std::string deadlock;          // the wait-for cycle when not
   int64_t cycles = 0;            // the timed run with these depths (0 when deadlocked)
   int64_t unbounded_cycles = 0;  // the same run with unbounded FIFOs: the lower bound
+  int64_t sized_tiles = 0;       // the run the depths were finally sized for
   int analyses = 0;              // event-graph passes the strategy took
   double seconds = 0.0;          // wall time of the sizing
   std::string detail;            // what the strategy's phases achieved

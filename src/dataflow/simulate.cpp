@@ -24,8 +24,9 @@ class Series {
     while (c / width_ >= bins_) {
       width_ *= 2;
       for (ProcessActivity& process : processes) {
-        halve(process.busy_series, std::plus<int64_t>(), 0);
-        halve(process.stall_series, std::plus<int64_t>(), 0);
+        for (auto* values : {&process.busy_series, &process.input_stall_series, &process.output_stall_series}) {
+          halve(*values, std::plus<int64_t>(), 0);
+        }
       }
       for (auto& values : peak) halve(values, [](int64_t a, int64_t b) { return std::max(a, b); }, -1);
       for (auto& values : last) halve(values, [](int64_t a, int64_t b) { return b >= 0 ? b : a; }, -1);
@@ -68,7 +69,8 @@ class Simulator {
     result_.processes.resize(processes);
     for (ProcessActivity& activity : result_.processes) {
       activity.busy_series.assign(bins, 0);
-      activity.stall_series.assign(bins, 0);
+      activity.input_stall_series.assign(bins, 0);
+      activity.output_stall_series.assign(bins, 0);
     }
     fifos_.resize(streams);
     result_.streams.resize(streams);
@@ -142,8 +144,12 @@ class Simulator {
   }
 
   void settle_wait(ProcessState& state, ProcessActivity& activity, int64_t cycle) {
-    if (state.waiting_reason == 1) activity.input_stall += cycle - state.waiting_since;
-    if (state.waiting_reason == 2) activity.output_stall += cycle - state.waiting_since;
+    if (state.waiting_reason != 0 && cycle > state.waiting_since) {
+      const bool input = state.waiting_reason == 1;
+      (input ? activity.input_stall : activity.output_stall) += cycle - state.waiting_since;
+      cover(cycle - 1);
+      series_.add_range(input ? activity.input_stall_series : activity.output_stall_series, state.waiting_since, cycle);
+    }
     state.waiting_reason = 0;
   }
 
@@ -177,10 +183,6 @@ class Simulator {
     // The step happens in this cycle.
     state.blocked_on = -1;
     settle_wait(state, activity, cycle);
-    if (cycle > state.ready) {
-      cover(cycle - 1);
-      series_.add_range(activity.stall_series, state.ready, cycle);
-    }
     for (int s : process.reads(step)) {
       Fifo& fifo = fifos_[static_cast<size_t>(s)];
       ++fifo.read;

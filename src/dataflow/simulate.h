@@ -32,7 +32,8 @@ struct ProcessActivity {
   int64_t busy = 0;            // cycles it advanced or computed
   int64_t input_stall = 0;     // cycles it waited for an empty FIFO
   int64_t output_stall = 0;    // cycles it waited for a full FIFO
-  std::vector<int64_t> busy_series, stall_series;  // per bin: busy and stalled cycles
+  // Per bin: cycles busy, waiting for input, waiting for space.
+  std::vector<int64_t> busy_series, input_stall_series, output_stall_series;
 };
 
 struct StreamActivity {
