@@ -6,6 +6,8 @@
 
 #include "cli/apps_commands.h"
 #include "cli/commands.h"
+#include "cli/hls_commands.h"
+#include "cli/simulate.h"
 #include "models/siren.h"
 
 namespace {
@@ -114,6 +116,50 @@ int main(int argc, char** argv) {
   demo_command->add_option("--size", demo.size, "image HxW")->capture_default_str();
   demo_command->add_option("--threads", demo.threads, "engine threads (0: all cores)")->capture_default_str();
 
+  // FPGA backend (cli/hls_commands.h).
+  CompileOptions compile;
+  auto* compile_command = app.add_subcommand("compile", "write a Vitis HLS dataflow project for a model's derivatives");
+  compile_command->add_option("model", compile.model, "ONNX file or built-in spec")->capture_default_str();
+  compile_command->add_option("--order,-n", compile.order, "highest derivative order (0: the forward model)")->capture_default_str();
+  compile_command->add_option("--method", compile.method, "taylor or nested")->capture_default_str();
+  compile_command->add_option("--points", compile.points, "points per tile (K)")->capture_default_str();
+  compile_command->add_option("--test-points", compile.test_points, "testbench points (0: one tile)")->capture_default_str();
+  compile_command->add_option("--dtype", compile.dtype, "float or fixed<W>_<I>, e.g. fixed32_10")->capture_default_str();
+  compile_command->add_option("--part", compile.part, "FPGA part for Vitis")->capture_default_str();
+  compile_command->add_option("--clock-ns", compile.clock_ns, "clock period in ns")->capture_default_str();
+  compile_command->add_option("--depths", compile.depths, "FIFO depth policy: fork-tile or uniform")->capture_default_str();
+  compile_command->add_option("--depth", compile.depth, "depth of the FIFOs the policy does not size")->capture_default_str();
+  compile_command->add_option("--block", compile.block, "largest elements per FIFO beat")->capture_default_str();
+  compile_command->add_option("--parallel", compile.parallel, "largest matmul columns per cycle")->capture_default_str();
+  compile_command->add_option("-o,--output", compile.output, "project directory")->required();
+  compile_command->add_option("--fifo-strategy", compile.fifo_strategy, "analytic, double-shrink, uniform:D, or none (keep --depths)")
+      ->capture_default_str();
+  compile_command->add_option("--dsp-budget", compile.dsp_budget, "choose each matmul's P to fit this many DSPs");
+
+  CsimOptions csim;
+  auto* csim_command = app.add_subcommand("csim", "build and run a compiled project's threaded C-simulation");
+  csim_command->add_option("directory", csim.directory, "project directory written by compile")->required();
+  csim_command->add_option("--depth", csim.depth, "force every FIFO to this depth (deadlock exploration)");
+
+  // Dataflow analysis (cli/simulate.h).
+  SimulateOptions simulate;
+  auto* simulate_command = app.add_subcommand("simulate", "size the FIFOs of a dataflow design, simulate it cycle by cycle, estimate resources");
+  simulate_command->add_option("model", simulate.model, "ONNX file, built-in spec, or a project directory from compile")->capture_default_str();
+  simulate_command->add_option("--order,-n", simulate.order, "highest derivative order (0: the forward model)")->capture_default_str();
+  simulate_command->add_option("--method", simulate.method, "taylor or nested")->capture_default_str();
+  simulate_command->add_option("--points", simulate.points, "points per tile (K)")->capture_default_str();
+  simulate_command->add_option("--num-points", simulate.num_points, "points the simulated run processes")->capture_default_str();
+  simulate_command->add_option("--kernels", simulate.kernels, "library, or inrarch (INR-Arch-like row-streaming matmul)")->capture_default_str();
+  simulate_command->add_option("--fifo-strategy", simulate.fifo_strategy, "analytic, double-shrink or uniform:D (default analytic; a project keeps its depths)");
+  simulate_command->add_option("--dsp-budget", simulate.dsp_budget, "choose each matmul's P to fit this many DSPs");
+  simulate_command->add_option("--block", simulate.block, "largest elements per FIFO beat")->capture_default_str();
+  simulate_command->add_option("--parallel", simulate.parallel, "largest matmul columns per cycle (without --dsp-budget)")->capture_default_str();
+  simulate_command->add_option("--dtype", simulate.dtype, "float or fixed<W>_<I>: operator latencies and word width")->capture_default_str();
+  simulate_command->add_option("--part", simulate.part, "FPGA part whose resources the estimate is compared with")->capture_default_str();
+  simulate_command->add_option("--clock-ns", simulate.clock_ns, "clock period in ns")->capture_default_str();
+  simulate_command->add_option("--top", simulate.top, "processes listed in the table")->capture_default_str();
+  simulate_command->add_option("-o,--output", simulate.output, "directory for simulation.json and the charts")->required();
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string name = argv[1];
     std::string known;
@@ -147,6 +193,9 @@ int main(int argc, char** argv) {
     if (*fit_command) return run_fit(fit);
     if (*edit_command) return run_edit(edit);
     if (*demo_command) return run_demo(demo);
+    if (*compile_command) return run_compile(compile);
+    if (*csim_command) return run_csim(csim);
+    if (*simulate_command) return run_simulate(simulate);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "inrarch: error: %s\n", error.what());
     return 2;
