@@ -1,0 +1,51 @@
+// Small file helpers shared by tests that write, corrupt and read back model and array files.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace inrarch::testing {
+
+inline std::string test_data(const std::string& name) { return std::string(INRARCH_TEST_DATA) + "/" + name; }
+
+// A directory of this test process's own (concurrent test processes never share one), removed
+// when the process exits.
+struct TempDirectory {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("inrarch_tests_" + std::to_string(::getpid()));
+  TempDirectory() { std::filesystem::create_directories(path); }
+  ~TempDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+inline std::string temp_path(const std::string& name) {
+  static const TempDirectory directory;
+  return (directory.path / name).string();
+}
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Runs a Python snippet with Debian's interpreter (which has numpy, onnx and torch) with `paths`
+// as its arguments; true when it exits with status 0. One call per test: starting Python is slow.
+inline bool python_accepts(const std::string& code, const std::vector<std::string>& paths) {
+  std::string command = "/usr/bin/python3 -c '" + code + "'";
+  for (const auto& path : paths) command += " '" + path + "'";
+  return std::system(command.c_str()) == 0;
+}
+
+}  // namespace inrarch::testing
