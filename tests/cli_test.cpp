@@ -12,13 +12,13 @@
 namespace inrarch {
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
 
-Run run_cli(const std::string& arguments) {
-  Run result;
+CliRun run_cli(const std::string& arguments) {
+  CliRun result;
   const std::string command = std::string(INRARCH_CLI) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -36,7 +36,7 @@ std::filesystem::path scratch(const std::string& name) {
 }
 
 TEST(Cli, InfoOnTheBuiltInDefault) {
-  const Run run = run_cli("info");
+  const CliRun run = run_cli("info");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // 2->256 (768) + 3 x 256->256 (65792 each) + 256->3 (771) parameters.
   EXPECT_NE(run.output.find("parameters: 198915"), std::string::npos) << run.output;
@@ -59,7 +59,7 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
       {"frobnicate", "frobnicate"},
   };
   for (const auto& c : cases) {
-    const Run run = run_cli(c.arguments);
+    const CliRun run = run_cli(c.arguments);
     EXPECT_EQ(run.exit_code, 2) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find("error"), std::string::npos) << c.arguments << "\n" << run.output;
@@ -69,7 +69,7 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
 TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
   const auto path = scratch("corrupt.onnx");
   std::ofstream(path, std::ios::binary) << "\x08\x07garbage that is not a protobuf \xff\xfe";
-  const Run run = run_cli("info " + path.string());
+  const CliRun run = run_cli("info " + path.string());
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find(path.string()), std::string::npos) << run.output;
 }
@@ -77,7 +77,7 @@ TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
 TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
   const std::string data = INRARCH_TEST_DATA;
   const auto out = scratch("eval.npy");
-  const Run run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
+  const CliRun run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
                           out.string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor ours = models::read_npy(out.string());
@@ -90,7 +90,7 @@ TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
 
 TEST(Cli, GradWritesArrayAndSidecar) {
   const auto out = scratch("grad.npy");
-  const Run run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
+  const CliRun run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor values = models::read_npy(out.string());
   EXPECT_EQ(values.shape, (std::vector<int64_t>{15, 3, 6}));
