@@ -469,7 +469,7 @@ TEST(OnnxExport, TorchModelsRoundTrip) {
 }
 
 // One graph with every IR op, including those no torch export above produces.
-TEST(OnnxExport, EveryOpRoundTrips) {
+ir::Graph every_op_graph() {
   ir::Builder b(ir::DType::F64);
   const auto x = b.input("points", {kBatch, 3});
   const auto w = b.constant({4, 3}, {0.3, -0.2, 0.5, 0.1, 0.7, -0.4, -0.6, 0.2, 0.9, 0.05, -0.3, 0.8}, "w");
@@ -486,8 +486,13 @@ TEST(OnnxExport, EveryOpRoundTrips) {
   const auto total = b.reduce_sum(x, {0}, false);                      // [3]
   b.add_output("values", b.concat({y, b.broadcast(summed, {kBatch, 2})}, 1));
   b.add_output("total", total);
-  const ir::Graph graph = b.finish();
+  ir::Graph graph = b.finish();
   ir::verify(graph);
+  return graph;
+}
+
+TEST(OnnxExport, EveryOpRoundTrips) {
+  const ir::Graph graph = every_op_graph();
   const std::string path = temp_path("every_op.onnx");
   export_onnx(graph, path);
   EXPECT_TRUE(onnx_checker_accepts({path}));
@@ -498,6 +503,38 @@ TEST(OnnxExport, EveryOpRoundTrips) {
   ASSERT_EQ(actual.size(), 2u);
   for (size_t i = 0; i < 2; ++i) expect_close(actual[i], expected[i], 1e-12, 1e-12, graph.outputs()[i].name);
   EXPECT_EQ(histogram(back)["step"], 1);
+}
+
+// A round trip cannot catch a mistake the exporter and importer share; a NumPy interpreter written
+// from the ONNX operator specification can.
+TEST(OnnxExport, ExportedFilesMeanTheSameUnderNumPy) {
+  struct Case {
+    std::string name;
+    ir::Graph graph;
+    Tensor points;
+  };
+  const auto spec = models::parse_siren_spec("siren:in=2,out=3,width=16,hidden=2,omega=30,seed=3");
+  std::vector<Case> cases;
+  cases.push_back({"every_op", every_op_graph(), random_points(7, 3, 5)});
+  cases.push_back({"siren", models::build_siren(spec, models::init_siren(spec), ir::DType::F64), random_points(9, 2, 6)});
+  cases.push_back({"zoo", import_onnx(test_data("zoo_opset17.onnx"), ir::DType::F64), read_npy(test_data("zoo_points.npy"))});
+  std::vector<std::string> arguments = {std::string(INRARCH_TEST_DATA) + "/../onnx_numpy_eval.py"};
+  for (const auto& test : cases) {
+    const std::string model = temp_path("numpy_" + test.name + ".onnx");
+    const std::string points = temp_path("numpy_" + test.name + "_points.npy");
+    export_onnx(test.graph, model);
+    models::write_npy(points, test.points);
+    arguments.insert(arguments.end(), {model, points, temp_path("numpy_" + test.name)});
+  }
+  ASSERT_TRUE(testing::run_python(arguments));
+  for (const auto& test : cases) {
+    const auto input = test.graph.node(test.graph.inputs().at(0)).attrs.name;
+    const auto expected = exec::evaluate_reference(test.graph, {{input, test.points}});
+    for (size_t k = 0; k < expected.size(); ++k) {
+      const Tensor actual = read_npy(temp_path("numpy_" + test.name + "_" + std::to_string(k) + ".npy"));
+      expect_close(actual, expected[k], 1e-12, 1e-12, test.name + " output " + std::to_string(k));
+    }
+  }
 }
 
 TEST(OnnxExport, ClashingOutputNameIsAUserError) {

@@ -40,12 +40,18 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
   file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// Runs a Python snippet with Debian's interpreter (which has numpy, onnx and torch) with `paths`
-// as its arguments; true when it exits with status 0. One call per test: starting Python is slow.
-inline bool python_accepts(const std::string& code, const std::vector<std::string>& paths) {
-  std::string command = "/usr/bin/python3 -c '" + code + "'";
-  for (const auto& path : paths) command += " '" + path + "'";
+// Runs Debian's Python (which has numpy, onnx and torch) with `arguments`, each quoted; true when
+// it exits with status 0. Starting Python is slow: one call per test.
+inline bool run_python(const std::vector<std::string>& arguments) {
+  std::string command = "/usr/bin/python3";
+  for (const auto& argument : arguments) command += " '" + argument + "'";
   return std::system(command.c_str()) == 0;
+}
+
+// Runs a Python snippet with `paths` as sys.argv[1:].
+inline bool python_accepts(const std::string& code, std::vector<std::string> paths) {
+  paths.insert(paths.begin(), {"-c", code});
+  return run_python(paths);
 }
 
 }  // namespace inrarch::testing

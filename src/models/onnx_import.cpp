@@ -9,8 +9,10 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "util/error.h"
@@ -26,8 +28,10 @@ using ir::Shape;
 constexpr int64_t kBatchValue = std::numeric_limits<int64_t>::min();
 // Bounds every size read from a file, so that shape arithmetic cannot overflow.
 constexpr int64_t kMaxElements = int64_t{1} << 40;
-// Bounds integer tensors computed at import (shape arithmetic needs a handful of values).
-constexpr int64_t kMaxFolded = int64_t{1} << 20;
+// Bound the integer tensors read or computed at import (shape arithmetic needs a handful of
+// values) and every rank, so that no file makes the per-node work large.
+constexpr int64_t kMaxFolded = 4096;
+constexpr size_t kMaxRank = 32;
 // Slice ends at or beyond this mean "to the end" (PyTorch writes INT64_MAX for `x[:, a:]`).
 constexpr int64_t kSliceToEnd = std::numeric_limits<int32_t>::max();
 
@@ -63,9 +67,10 @@ struct Value {
   Kind kind = Kind::Float;
   std::optional<NodeId> node;  // values computed at run time
   Shape shape;                 // values known now: their concrete shape
-  std::vector<double> floats;  // known Float values
-  std::vector<int64_t> ints;   // known Int values; kBatchValue stands for the batch size
-  std::string name;            // initializers: the parameter's name
+  // Known values, shared: Identity, Reshape and friends pass them on without copying.
+  std::shared_ptr<const std::vector<double>> floats;
+  std::shared_ptr<const std::vector<int64_t>> ints;  // kBatchValue stands for the batch size
+  std::string name;                                  // initializers: the parameter's name
   bool known() const { return !node; }
 };
 
@@ -80,7 +85,14 @@ Value known_ints(Shape shape, std::vector<int64_t> ints) {
   Value value;
   value.kind = Kind::Int;
   value.shape = std::move(shape);
-  value.ints = std::move(ints);
+  value.ints = std::make_shared<const std::vector<int64_t>>(std::move(ints));
+  return value;
+}
+
+Value known_floats(Shape shape, std::vector<double> floats) {
+  Value value;
+  value.shape = std::move(shape);
+  value.floats = std::make_shared<const std::vector<double>>(std::move(floats));
   return value;
 }
 
@@ -90,6 +102,7 @@ Value known_list(std::vector<int64_t> ints) {
 }
 
 int64_t checked_count(const Shape& shape) {
+  if (shape.size() > kMaxRank) fail("rank " + std::to_string(shape.size()) + " is too large");
   int64_t count = 1;
   for (int64_t dim : shape) {
     const int64_t size = dim == kBatch ? 1 : dim;
@@ -132,34 +145,34 @@ Value tensor_value(const onnx::TensorProto& tensor) {
   const std::string what = "tensor '" + printable(tensor.name()) + "'";
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) fail(what + " uses external data, which is not supported");
   if (tensor.has_segment()) fail(what + " is segmented, which is not supported");
-  Value value;
+  if (static_cast<size_t>(tensor.dims_size()) > kMaxRank) fail(what + " has too many dimensions");
+  Shape shape;
   int64_t count = 1;
   for (int64_t dim : tensor.dims()) {
     if (dim < 0 || (dim > 0 && count > kMaxElements / dim)) fail(what + " has a bad or too large shape");
     count *= dim;
-    value.shape.push_back(dim);
+    shape.push_back(dim);
   }
   const auto size = static_cast<size_t>(count);
+  std::vector<double> floats;
+  std::vector<int64_t> ints;
   switch (tensor.data_type()) {
     case onnx::TensorProto::FLOAT:
-      read_elements<float>(tensor, tensor.float_data(), size, value.floats);
-      break;
+      read_elements<float>(tensor, tensor.float_data(), size, floats);
+      return known_floats(shape, std::move(floats));
     case onnx::TensorProto::DOUBLE:
-      read_elements<double>(tensor, tensor.double_data(), size, value.floats);
-      break;
+      read_elements<double>(tensor, tensor.double_data(), size, floats);
+      return known_floats(shape, std::move(floats));
     case onnx::TensorProto::INT64:
-      value.kind = Kind::Int;
-      read_elements<int64_t>(tensor, tensor.int64_data(), size, value.ints);
-      break;
+      read_elements<int64_t>(tensor, tensor.int64_data(), size, ints);
+      return known_ints(shape, std::move(ints));
     case onnx::TensorProto::INT32:
-      value.kind = Kind::Int;
-      read_elements<int32_t>(tensor, tensor.int32_data(), size, value.ints);
-      break;
+      read_elements<int32_t>(tensor, tensor.int32_data(), size, ints);
+      return known_ints(shape, std::move(ints));
     default:
       fail(what + " has data type " + data_type_name(tensor.data_type()) +
            ", which is not supported (float, double, int64, int32 are)");
   }
-  return value;
 }
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name) {
@@ -266,7 +279,8 @@ struct Call {
 
 std::vector<int64_t> known_integers(const Value& value, const std::string& what) {
   if (!value.known() || value.kind != Kind::Int) fail(what + " must be a constant integer tensor");
-  return value.ints;
+  if (static_cast<int64_t>(value.ints->size()) > kMaxFolded) fail(what + " has too many values");
+  return *value.ints;
 }
 
 // Axes given as an operand (opset 13 and later) or as the attribute "axes" (before).
@@ -333,6 +347,8 @@ class Importer {
   const std::string& path_;
   ir::Builder builder_;
   std::unordered_map<std::string, Value> values_;
+  // Known data already in the graph, so that each use of a parameter costs no copy.
+  std::map<std::tuple<const std::vector<double>*, Shape, std::string>, NodeId> constants_;
 };
 
 // The supported op set; the error for any other op lists these names.
@@ -381,8 +397,12 @@ NodeId Importer::data(const Value& value) {
   if (value.kind == Kind::Bool) fail("a boolean tensor is only supported as the operand of Cast");
   if (value.kind == Kind::Int) fail("an integer tensor cannot be used as data (only as shapes, axes or indices)");
   if (!value.known()) return *value.node;
+  auto key = std::make_tuple(value.floats.get(), value.shape, value.name);
+  if (const auto found = constants_.find(key); found != constants_.end()) return found->second;
   checked_count(value.shape);
-  return builder_.constant(value.shape, value.floats, value.name);
+  const NodeId node = builder_.constant(value.shape, *value.floats, value.name);
+  constants_.emplace(std::move(key), node);
+  return node;
 }
 
 NodeId Importer::broadcast_to(NodeId node, const Shape& shape) {
@@ -398,6 +418,7 @@ Value Importer::reshaped(const Value& value, const Shape& shape) {
     fail("cannot reshape " + ir::shape_string(from) + " to " + ir::shape_string(shape));
   }
   if (!value.known()) return runtime_value(builder_.reshape(*value.node, shape), value.kind);
+  if (value.kind == Kind::Float) return runtime_value(builder_.reshape(data(value), shape));  // data stays data
   Value result = value;
   result.shape = shape;
   return result;
@@ -415,17 +436,17 @@ Value Importer::take_known(const Value& value, int64_t axis, const std::vector<i
   std::vector<int64_t> picked;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t index : indices) {
-      for (int64_t i = 0; i < inner; ++i) picked.push_back(value.ints[static_cast<size_t>((o * size + index) * inner + i)]);
+      for (int64_t i = 0; i < inner; ++i) picked.push_back((*value.ints)[static_cast<size_t>((o * size + index) * inner + i)]);
     }
   }
   return known_ints(out, std::move(picked));
 }
 
 std::optional<double> Importer::unnamed_scalar(const Value& value) const {
-  if (!value.known() || value.kind != Kind::Float || !value.name.empty() || value.floats.size() != 1) {
+  if (!value.known() || value.kind != Kind::Float || !value.name.empty() || value.floats->size() != 1) {
     return std::nullopt;
   }
-  return value.floats[0];
+  return value.floats->front();
 }
 
 Value Importer::binary(const Call& call, ir::Op op) {
@@ -438,7 +459,7 @@ Value Importer::binary(const Call& call, ir::Op op) {
     const auto b_sources = broadcast_sources(b.shape, out);
     std::vector<int64_t> folded;
     for (size_t i = 0; i < a_sources.size(); ++i) {
-      folded.push_back(fold_integer(call.proto.op_type(), a.ints[a_sources[i]], b.ints[b_sources[i]]));
+      folded.push_back(fold_integer(call.proto.op_type(), (*a.ints)[a_sources[i]], (*b.ints)[b_sources[i]]));
     }
     return known_ints(out, std::move(folded));
   }
@@ -447,10 +468,12 @@ Value Importer::binary(const Call& call, ir::Op op) {
     if (auto factor = unnamed_scalar(b)) return runtime_value(broadcast_to(builder_.scale(data(a), *factor), out));
     if (auto factor = unnamed_scalar(a)) return runtime_value(broadcast_to(builder_.scale(data(b), *factor), out));
   }
-  if (op == ir::Op::Div && b.known() && b.kind == Kind::Float && b.name.empty()) {
+  if (op == ir::Op::Div && b.known() && b.kind == Kind::Float && b.name.empty() &&
+      static_cast<int64_t>(b.floats->size()) <= kMaxFolded) {
     if (auto divisor = unnamed_scalar(b)) return runtime_value(broadcast_to(builder_.scale(data(a), 1.0 / *divisor), out));
-    Value reciprocal = b;
-    for (double& value : reciprocal.floats) value = 1.0 / value;
+    std::vector<double> inverted;
+    for (double value : *b.floats) inverted.push_back(1.0 / value);
+    const Value reciprocal = known_floats(b.shape, std::move(inverted));
     return runtime_value(builder_.mul(broadcast_to(data(a), out), broadcast_to(data(reciprocal), out)));
   }
   return runtime_value(builder_.binary(op, broadcast_to(data(a), out), broadcast_to(data(b), out)));
@@ -512,16 +535,9 @@ Value Importer::constant(const Call& call) {
   const auto& attribute = call.proto.attribute(0);
   const std::string& key = attribute.name();
   if (key == "value" && attribute.type() == onnx::AttributeProto::TENSOR) return tensor_value(attribute.t());
-  if (key == "value_float" && attribute.type() == onnx::AttributeProto::FLOAT) {
-    Value value;
-    value.floats = {attribute.f()};
-    return value;
-  }
+  if (key == "value_float" && attribute.type() == onnx::AttributeProto::FLOAT) return known_floats({}, {attribute.f()});
   if (key == "value_floats" && attribute.type() == onnx::AttributeProto::FLOATS) {
-    Value value;
-    value.floats.assign(attribute.floats().begin(), attribute.floats().end());
-    value.shape = {static_cast<int64_t>(value.floats.size())};
-    return value;
+    return known_floats({attribute.floats_size()}, {attribute.floats().begin(), attribute.floats().end()});
   }
   if (key == "value_int" && attribute.type() == onnx::AttributeProto::INT) return known_ints({}, {attribute.i()});
   if (key == "value_ints" && attribute.type() == onnx::AttributeProto::INTS) {
@@ -684,8 +700,8 @@ Value Importer::concat(const Call& call) {
   std::vector<int64_t> ints;
   for (int64_t o = 0; o < outer; ++o) {
     for (const Value* part : call.operands) {
-      const auto block = static_cast<int64_t>(part->ints.size()) / std::max<int64_t>(outer, 1);
-      ints.insert(ints.end(), part->ints.begin() + o * block, part->ints.begin() + (o + 1) * block);
+      const auto block = static_cast<int64_t>(part->ints->size()) / std::max<int64_t>(outer, 1);
+      ints.insert(ints.end(), part->ints->begin() + o * block, part->ints->begin() + (o + 1) * block);
     }
   }
   return known_ints(out, std::move(ints));
@@ -756,23 +772,23 @@ Value Importer::cast(const Call& call) {
     value.kind = Kind::Float;
     return value;
   }
-  if (to_float && value.kind == Kind::Int) {
-    for (int64_t i : value.ints) {
+  if (value.kind == (to_float ? Kind::Float : Kind::Int)) return value;
+  const size_t count = to_float ? value.ints->size() : value.floats->size();
+  if (static_cast<int64_t>(count) > kMaxFolded) fail("Cast of " + std::to_string(count) + " known values is not supported");
+  if (to_float) {
+    std::vector<double> floats;
+    for (int64_t i : *value.ints) {
       if (i == kBatchValue) fail("the batch size cannot be used as data");
-      value.floats.push_back(static_cast<double>(i));
+      floats.push_back(static_cast<double>(i));
     }
-    value.ints.clear();
-    value.kind = Kind::Float;
-  } else if (to_int && value.kind == Kind::Float) {
-    for (double f : value.floats) {
-      if (!(std::fabs(f) < 9.0e18)) fail("cannot cast " + std::to_string(f) + " to an integer");
-      value.ints.push_back(static_cast<int64_t>(f));
-    }
-    value.floats.clear();
-    value.kind = Kind::Int;
-    value.name.clear();
+    return known_floats(value.shape, std::move(floats));
   }
-  return value;
+  std::vector<int64_t> ints;
+  for (double f : *value.floats) {
+    if (!(std::fabs(f) < 9.0e18)) fail("cannot cast " + std::to_string(f) + " to an integer");
+    ints.push_back(static_cast<int64_t>(f));
+  }
+  return known_ints(value.shape, std::move(ints));
 }
 
 // Greater only as the derivative of relu (x > 0 as 0/1), which Step computes.
@@ -781,8 +797,8 @@ Value Importer::greater(const Call& call) {
   const Value& b = call.operand(1);
   const Shape out = broadcast_shapes(shape_of(a), shape_of(b));
   checked_count(out);
-  const bool zero = b.known() && b.kind == Kind::Float &&
-                    std::all_of(b.floats.begin(), b.floats.end(), [](double v) { return v == 0.0; });
+  const auto scalar = unnamed_scalar(b);
+  const bool zero = scalar && *scalar == 0.0;
   const NodeId difference = zero ? broadcast_to(data(a), out)
                                  : builder_.sub(broadcast_to(data(a), out), broadcast_to(data(b), out));
   return runtime_value(builder_.unary(ir::Op::Step, difference), Kind::Bool);
