@@ -3,6 +3,7 @@
 // separate evaluation of the derivative graph and the head graph (the fused graph must equal it),
 // and, for training, the identity baseline (the INR's own image) against the pixel-domain target.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "apps/default_image.h"
+#include "apps/image.h"
 #include "apps/insp.h"
 #include "apps/pixel_filters.h"
 #include "autodiff/derive.h"
@@ -275,6 +277,51 @@ TEST(InspNetTrain, ReducesTheLossAndBeatsTheIdentityOnSmallBlur) {
         render_on_grid(build_insp_graph(examples[i].inr, head_graph), kSize, kSize, reference_runner_factory());
     EXPECT_GT(psnr(edited, examples[i].target), psnr(identities[i], examples[i].target) + 5.0) << "example " << i;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+// Runs the inrarch binary; returns its exit code and appends its stdout and stderr to `output`.
+int run_cli(const std::string& arguments, std::string& output) {
+  FILE* pipe = popen((std::string(INRARCH_CLI) + " " + arguments + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  char buffer[4096];
+  while (size_t read = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, read);
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(InspNetCli, TrainWritesAHeadThatApplyFusesIntoTheImageTheLibraryComputes) {
+  const std::string model = "siren:in=2,out=3,width=8,hidden=1,omega=20,seed=1";
+  const std::string head_path = temp_path("cli_head.onnx"), image_path = temp_path("cli_edit.png");
+  std::string output;
+  ASSERT_EQ(run_cli("insp train --task sharpen --model " + model +
+                        " --size 10x10 --layout unique --order 2 --width 8 --hidden 1 --steps 5 -o " + head_path,
+                    output),
+            0)
+      << output;
+  EXPECT_NE(output.find("train head"), std::string::npos) << output;  // the progress bar
+  EXPECT_NE(output.find("unique_order2"), std::string::npos) << output;
+  ASSERT_EQ(run_cli("insp apply " + model + " --head " + head_path + " --size 6x9 -o " + image_path, output), 0)
+      << output;
+
+  const Image written = read_image(image_path);
+  ASSERT_EQ(written.height, 6);
+  ASSERT_EQ(written.width, 9);
+  const Image expected = render_on_grid(
+      build_insp_graph(models::build_siren(models::parse_siren_spec(model),
+                                           models::init_siren(models::parse_siren_spec(model)), ir::DType::F64),
+                       load_head(head_path, ir::DType::F64)),
+      6, 9, reference_runner_factory());
+  for (size_t i = 0; i < written.pixels.size(); ++i) {
+    const float clamped = std::clamp(expected.pixels[i], 0.0f, 1.0f);
+    EXPECT_NEAR(written.pixels[i], clamped, 0.5f / 255.0f + 1e-5f) << "value " << i;  // 8-bit rounding
+  }
+
+  output.clear();
+  EXPECT_EQ(run_cli("insp train --task deblur -o " + head_path, output), 2);
+  EXPECT_NE(output.find("unknown task \"deblur\""), std::string::npos) << output;
 }
 
 }  // namespace

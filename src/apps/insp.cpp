@@ -183,7 +183,11 @@ int64_t feature_count(const autodiff::DeriveSpec& features, int64_t channels, in
 }
 
 autodiff::DeriveSpec head_features(const ir::Graph& head, int64_t channels, int64_t dims) {
-  const ir::Node& input = head.node(head.inputs().at(0));
+  const auto inputs = head.inputs();
+  if (inputs.size() != 1 || head.node(inputs[0]).shape.size() != 2) {
+    throw UserError("insp: a head needs exactly one input of shape [N, features]");
+  }
+  const ir::Node& input = head.node(inputs[0]);
   const std::string& name = input.attrs.name;
   if (const auto calls = suffix_number(name, kInspPrefix)) {
     autodiff::DeriveSpec spec = insp_net_features();
@@ -238,7 +242,7 @@ ir::Graph build_insp_graph(const ir::Graph& inr, const ir::Graph& head) {
   const autodiff::DeriveSpec spec = head_features(head, shape.channels, shape.dims);
   ir::Builder builder = passes::builder_like(inr);
   const ir::NodeId features = import_features(builder, inr, spec);
-  const ir::Node& head_input = head.node(head.inputs().at(0));
+  const ir::Node& head_input = head.node(head.inputs()[0]);
   if (builder.shape(features) != head_input.shape) {
     throw UserError("insp: the head reads " + std::to_string(head_input.shape[1]) + " features (" +
                     feature_input_name(spec) + ") but the INR gives " + std::to_string(builder.shape(features)[1]));

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/fit_placeholder.h"  // TEMPORARY: apps/fit.h once branch fit merges
+#include "apps/fit.h"
 #include "apps/image.h"
 #include "autodiff/derive.h"
 #include "ir/graph.h"
