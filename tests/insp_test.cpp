@@ -324,5 +324,22 @@ TEST(InspNetCli, TrainWritesAHeadThatApplyFusesIntoTheImageTheLibraryComputes) {
   EXPECT_NE(output.find("unknown task \"deblur\""), std::string::npos) << output;
 }
 
+TEST(InspNetCli, InrCacheReusesTheFittedSirensExactly) {
+  const std::string cache = temp_path("insp_inr_cache");
+  const std::string arguments = "insp train --task denoise --size 8x8 --images 1 --test-images 1 --fit-width 8 "
+                                "--fit-hidden 0 --fit-steps 3 --layout unique --order 1 --width 4 --hidden 0 "
+                                "--steps 3 --inr-cache " + cache + " -o ";
+  std::string first, second;
+  ASSERT_EQ(run_cli(arguments + temp_path("cached_1.onnx"), first), 0) << first;
+  EXPECT_EQ(first.find("reusing"), std::string::npos) << first;
+  ASSERT_EQ(run_cli(arguments + temp_path("cached_2.onnx"), second), 0) << second;
+  // Both fits (training image 0, held-out image 1001) come from the cache, bit for bit: the head
+  // trained on them is the same file.
+  EXPECT_NE(second.find("reusing " + cache + "/variant0_8x8_"), std::string::npos) << second;
+  EXPECT_NE(second.find("reusing " + cache + "/variant1001_8x8_"), std::string::npos) << second;
+  EXPECT_EQ(second.find("fit "), std::string::npos) << second;
+  EXPECT_EQ(testing::read_bytes(temp_path("cached_1.onnx")), testing::read_bytes(temp_path("cached_2.onnx")));
+}
+
 }  // namespace
 }  // namespace inrarch::apps

@@ -1,6 +1,8 @@
 #include "cli/insp_commands.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <sstream>
 
 #include "apps/default_image.h"
 #include "apps/fit.h"
@@ -74,11 +76,37 @@ ir::Graph fit_inr(const apps::Image& image, const InspTrainCommand& options, con
   return apps::trained_graph(result, ir::DType::F64);
 }
 
+// Where --inr-cache keeps the SIREN fitted to built-in image `seed` for this task's input: every
+// setting that changes the fit is part of the name, so a file is reused only for the same fit.
+std::string cached_inr_path(apps::InspTask task, uint64_t seed, const apps::Image& clean,
+                            const InspTrainCommand& options, const apps::InspTaskOptions& task_options) {
+  std::ostringstream name;
+  name << "variant" << seed << "_" << clean.height << "x" << clean.width << "_w" << options.fit_width << "h"
+       << options.fit_hidden << "_steps" << options.fit_steps << "_lr" << options.fit_lr << "_omega" << options.omega
+       << "_seed" << options.seed;
+  if (task == apps::InspTask::Denoise) name << "_noise" << task_options.noise_sigma;
+  return (std::filesystem::path(options.inr_cache) / (name.str() + ".onnx")).string();
+}
+
 // A SIREN fitted to the task's input for `clean` (noisy for denoising), with the task's target.
-LabelledExample fitted_example(apps::InspTask task, const apps::Image& clean, uint64_t seed, const std::string& name,
-                               const InspTrainCommand& options, const apps::InspTaskOptions& task_options) {
-  const apps::Image input = apps::task_input(task, clean, task_options, seed);
-  return {name, {fit_inr(input, options, "fit " + name), apps::task_target(task, clean, task_options)}};
+// `built_in`: `clean` is default_image_variant(seed), so its fit may come from or go to --inr-cache.
+LabelledExample fitted_example(apps::InspTask task, const apps::Image& clean, uint64_t seed, bool built_in,
+                               const std::string& name, const InspTrainCommand& options,
+                               const apps::InspTaskOptions& task_options) {
+  const apps::Image target = apps::task_target(task, clean, task_options);
+  const std::string cached = built_in && !options.inr_cache.empty()
+                                 ? cached_inr_path(task, seed, clean, options, task_options)
+                                 : std::string();
+  if (!cached.empty() && std::filesystem::exists(cached)) {
+    std::printf("reusing %s\n", cached.c_str());
+    return {name, {models::load_model(cached, ir::DType::F64), target}};
+  }
+  ir::Graph inr = fit_inr(apps::task_input(task, clean, task_options, seed), options, "fit " + name);
+  if (!cached.empty()) {
+    std::filesystem::create_directories(options.inr_cache);
+    models::export_onnx(inr, cached);
+  }
+  return {name, {std::move(inr), target}};
 }
 
 // Training images: the given INR alone, or SIRENs fitted to the built-in images.
@@ -102,7 +130,7 @@ std::vector<LabelledExample> training_examples(apps::InspTask task, const InspTr
     const apps::Image clean = given ? apps::read_image(options.image, 3)
                                     : apps::default_image_variant(static_cast<uint64_t>(i), size.height, size.width);
     const std::string name = given ? options.image : i == 0 ? "default" : "variant " + std::to_string(i);
-    examples.push_back(fitted_example(task, clean, static_cast<uint64_t>(i), name, options, task_options));
+    examples.push_back(fitted_example(task, clean, static_cast<uint64_t>(i), !given, name, options, task_options));
   }
   return examples;
 }
@@ -113,7 +141,7 @@ std::vector<LabelledExample> test_examples(apps::InspTask task, const InspTrainC
   std::vector<LabelledExample> examples;
   for (int j = 0; j < (options.model.empty() ? options.test_images : 0); ++j) {
     const uint64_t seed = kFirstTestSeed + static_cast<uint64_t>(j);
-    examples.push_back(fitted_example(task, apps::default_image_variant(seed, size.height, size.width), seed,
+    examples.push_back(fitted_example(task, apps::default_image_variant(seed, size.height, size.width), seed, true,
                                       "variant " + std::to_string(seed), options, task_options));
   }
   return examples;
@@ -135,7 +163,7 @@ Scores score(const LabelledExample& labelled, const ir::Graph& head, const char*
   const Scores scores{apps::psnr(identity, target), apps::psnr(edited, target)};
   std::printf("%-5s | %-22s | %8.2f | %8.2f | %+6.2f\n", set, labelled.name.c_str(), scores.identity, scores.head,
               scores.head - scores.identity);
-  tiles.push_back({labelled.name + " INR", identity});
+  tiles.push_back({"INR", identity});
   tiles.push_back({"HEAD", edited});
   tiles.push_back({"TARGET", target});
   return scores;

@@ -24,6 +24,9 @@ struct InspTrainCommand {
   int fit_steps = 300;
   double fit_lr = 1e-3;  // converges far faster than SIREN's usual 1e-4 on 64x64 images
   double omega = 30.0;
+  // When set, fitted SIRENs of built-in images are saved here as ONNX and reused by later runs with
+  // the same fit settings (blur and sharpen share the clean fits; heads can be retrained cheaply).
+  std::string inr_cache;
   // Features and head (apps/insp.h).
   std::string layout = "insp";  // insp or unique
   int order = 2;                // layout unique
@@ -39,7 +42,7 @@ struct InspTrainCommand {
   double noise = 0.1;
   double amount = 1.0;
   std::string output;  // head .onnx
-  std::string panel;   // optional PNG: INR | head | target for each test (or training) image
+  std::string panel;   // optional PNG: INR | head | target for each image, in the order of the report
 };
 
 struct InspApplyCommand {

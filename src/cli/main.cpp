@@ -49,6 +49,7 @@ void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, 
   t.add_option("--fit-steps", train.fit_steps, "Adam steps per fitted SIREN")->capture_default_str();
   t.add_option("--fit-lr", train.fit_lr, "learning rate of the SIREN fits")->capture_default_str();
   t.add_option("--omega", train.omega, "omega of the fitted SIRENs")->capture_default_str();
+  t.add_option("--inr-cache", train.inr_cache, "folder where fitted SIRENs are kept and reused");
   t.add_option("--layout", train.layout, "features: insp (INSP-Net's) or unique")->capture_default_str();
   t.add_option("--order", train.order, "derivative order of the unique layout")->capture_default_str();
   t.add_option("--insp-calls", train.insp_calls, "grad calls of INSP-Net's loop (layout insp)")->capture_default_str();
