@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/hls_commands.h"
 #include "cli/simulate.h"
+#include "cli/insp_commands.h"
 #include "models/siren.h"
 
 namespace {
@@ -38,6 +39,46 @@ void add_derivative(CLI::App& command, Options& options) {
   command.add_option("--layout", options.layout, "unique or insp")->capture_default_str();
   command.add_option("--insp-calls", options.insp_calls, "grad calls of INSP-Net's loop (layout insp)")
       ->capture_default_str();
+}
+
+void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, CLI::App*& apply_command,
+              InspApplyCommand& apply) {
+  auto* insp = app.add_subcommand("insp", "INSP-Net heads: edit an INR by an MLP on its derivative features");
+  insp->require_subcommand(1);
+  train_command = insp->add_subcommand("train", "train a head so head(features of an INR) matches a filtered image");
+  auto& t = *train_command;
+  t.add_option("--task", train.task, "blur, denoise or sharpen")->capture_default_str();
+  t.add_option("--model", train.model, "train on this INR (ONNX or siren: spec) instead of fitted built-in images");
+  t.add_option("--image", train.image, "the clean picture (PNG); with --model, what the INR stands for");
+  t.add_option("--size", train.size, "training and test grid HxW")->capture_default_str();
+  t.add_option("--images", train.images, "training images: the default image and its variants")->capture_default_str();
+  t.add_option("--test-images", train.test_images, "held-out variants for the PSNR report")->capture_default_str();
+  t.add_option("--fit-width", train.fit_width, "width of the fitted SIRENs")->capture_default_str();
+  t.add_option("--fit-hidden", train.fit_hidden, "hidden layers of the fitted SIRENs")->capture_default_str();
+  t.add_option("--fit-steps", train.fit_steps, "Adam steps per fitted SIREN")->capture_default_str();
+  t.add_option("--fit-lr", train.fit_lr, "learning rate of the SIREN fits")->capture_default_str();
+  t.add_option("--omega", train.omega, "omega of the fitted SIRENs")->capture_default_str();
+  t.add_option("--inr-cache", train.inr_cache, "folder where fitted SIRENs are kept and reused");
+  t.add_option("--layout", train.layout, "features: insp (INSP-Net's) or unique")->capture_default_str();
+  t.add_option("--order", train.order, "derivative order of the unique layout")->capture_default_str();
+  t.add_option("--insp-calls", train.insp_calls, "grad calls of INSP-Net's loop (layout insp)")->capture_default_str();
+  t.add_option("--width", train.width, "head width (INSP-Net: 256)")->capture_default_str();
+  t.add_option("--hidden", train.hidden, "head hidden width->width layers (INSP-Net: 3)")->capture_default_str();
+  t.add_option("--steps", train.steps, "Adam steps of the head")->capture_default_str();
+  t.add_option("--lr", train.lr, "learning rate of the head")->capture_default_str();
+  t.add_option("--batch", train.batch, "pixels per head step (0: all)")->capture_default_str();
+  t.add_option("--seed", train.seed, "initialisation and minibatch seed")->capture_default_str();
+  t.add_option("--sigma", train.sigma, "blur: Gaussian sigma in pixels")->capture_default_str();
+  t.add_option("--noise", train.noise, "denoise: noise standard deviation")->capture_default_str();
+  t.add_option("--amount", train.amount, "sharpen: Laplacian amount")->capture_default_str();
+  t.add_option("-o,--output", train.output, "the trained head (.onnx)")->required();
+  t.add_option("--panel", train.panel, "PNG of INR | head | target per image");
+
+  apply_command = insp->add_subcommand("apply", "edit an INR with a head, fused after its derivative graph");
+  add_model(*apply_command, apply.model);
+  apply_command->add_option("--head", apply.head, "the head (.onnx, ours or PyTorch's)")->required();
+  apply_command->add_option("--size", apply.size, "image size HxW")->capture_default_str();
+  apply_command->add_option("-o,--output", apply.output, "the edited image (PNG)")->required();
 }
 
 }  // namespace
@@ -160,6 +201,12 @@ int main(int argc, char** argv) {
   simulate_command->add_option("--top", simulate.top, "processes listed in the table")->capture_default_str();
   simulate_command->add_option("-o,--output", simulate.output, "directory for simulation.json and the charts")->required();
 
+  CLI::App* insp_train_command = nullptr;
+  CLI::App* insp_apply_command = nullptr;
+  InspTrainCommand insp_train;
+  InspApplyCommand insp_apply;
+  add_insp(app, insp_train_command, insp_train, insp_apply_command, insp_apply);
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string name = argv[1];
     std::string known;
@@ -196,6 +243,8 @@ int main(int argc, char** argv) {
     if (*compile_command) return run_compile(compile);
     if (*csim_command) return run_csim(csim);
     if (*simulate_command) return run_simulate(simulate);
+    if (*insp_train_command) return run_insp_train(insp_train);
+    if (*insp_apply_command) return run_insp_apply(insp_apply);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "inrarch: error: %s\n", error.what());
     return 2;
