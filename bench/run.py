@@ -190,29 +190,21 @@ def export_weights(inrarch, out_dir):
     if done.returncode != 0 or not os.path.isfile(path):
         reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
         return None, f"random SIREN init in torch: `inrarch export` is not available ({reason})"
-    sys.path.insert(0, os.path.dirname(BASELINE))
-    import numpy as np
-    import torch
-    import torch_baseline
-    spec = torch_baseline.parse_siren_spec(SPEC)
-    try:
-        weights = torch_baseline.load_onnx_weights(path, spec)
-    except ValueError as error:
-        return None, f"random SIREN init in torch: {error}"
-    points_path, values_path = os.path.join(out_dir, "check_points.npy"), os.path.join(out_dir, "check_values.npy")
-    points = np.random.RandomState(3).uniform(-1, 1, size=(16, spec["in"]))
-    np.save(points_path, points)
-    done = subprocess.run([inrarch, "eval", SPEC, "--points", points_path, "-o", values_path],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        return path, f"inrarch export ({path}); not cross-checked, `inrarch eval` failed"
-    model = torch_baseline.Siren(weights, spec["omega"], torch.float64)
-    ours = np.load(values_path).astype(np.float64)
-    theirs = model(torch.from_numpy(points)).detach().numpy()
-    error = float(np.abs(ours - theirs).max() / max(np.abs(ours).max(), 1e-30))
-    if error > 1e-5:
-        return None, f"random SIREN init in torch: exported weights do not reproduce `inrarch eval` (relative error {error:.1e})"
-    return path, f"inrarch export ({path}), forward matches `inrarch eval` to {error:.1e}"
+    # In a child process: this one stays small, because Linux keeps a process's peak RSS across
+    # exec, so inrarch_bench's peak_rss_mb would include whatever this process holds.
+    done = subprocess.run([sys.executable, BASELINE, "--check-export", inrarch, "--weights", path, "--model", SPEC],
+                          capture_output=True, text=True, timeout=300)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return None, f"random SIREN init in torch: exported weights not usable ({reason})"
+    check = json.loads(lines[-1])
+    if check.get("error") is None:
+        return path, f"inrarch export ({path}); not cross-checked: {check['why']}"
+    if check["error"] > 1e-5:
+        return None, ("random SIREN init in torch: exported weights do not reproduce `inrarch eval` "
+                      f"(relative error {check['error']:.1e})")
+    return path, f"inrarch export ({path}), forward matches `inrarch eval` to {check['error']:.1e}"
 
 
 # ---------------------------------------------------------------------------------------------

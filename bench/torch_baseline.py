@@ -28,6 +28,8 @@ Three ways to run it (always with Debian's interpreter, /usr/bin/python3, which 
       one JSON line, the same fields as build/release/inrarch_bench where they apply.
   torch_baseline.py --worker ...        a long-lived timing process driven by bench/run.py.
   torch_baseline.py --self-check        (a) INSP loop vs (b) unique partials; exit 1 on mismatch.
+  torch_baseline.py --check-export build/release/inrarch --weights siren.onnx
+                                        exported weights vs `inrarch eval` (used by bench/run.py).
 """
 import argparse
 import ctypes
@@ -543,6 +545,28 @@ def run_once(args):
     print(json.dumps(setup))
 
 
+def check_export(inrarch, weights_path, model_spec):
+    """One JSON line: the relative difference between `inrarch eval` of the spec and this file's
+    SIREN with the exported weights, at 16 points (error null, with why, if eval fails)."""
+    import subprocess
+    import tempfile
+
+    spec = parse_siren_spec(model_spec)
+    model = Siren(load_onnx_weights(weights_path, spec), spec["omega"], torch.float64)
+    points = np.random.RandomState(3).uniform(-1, 1, size=(16, spec["in"]))
+    with tempfile.TemporaryDirectory() as folder:
+        points_path, values_path = os.path.join(folder, "points.npy"), os.path.join(folder, "values.npy")
+        np.save(points_path, points)
+        done = subprocess.run([inrarch, "eval", model_spec, "--points", points_path, "-o", values_path],
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            print(json.dumps({"error": None, "why": "`inrarch eval` failed: " + done.stderr.strip()[-200:]}))
+            return
+        ours = np.load(values_path).astype(np.float64)
+    theirs = model(torch.from_numpy(points)).detach().numpy()
+    print(json.dumps({"error": float(np.abs(ours - theirs).max() / max(np.abs(ours).max(), 1e-30))}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=DEFAULT_SPEC)
@@ -557,7 +581,11 @@ def main():
     parser.add_argument("--worker", action="store_true", help="driven by bench/run.py over stdin/stdout")
     parser.add_argument("--self-check", action="store_true")
     parser.add_argument("--self-check-orders", default="1,2,3")
+    parser.add_argument("--check-export", metavar="INRARCH", help="compare --weights with `INRARCH eval`")
     args = parser.parse_args()
+    if args.check_export:
+        check_export(args.check_export, args.weights, args.model)
+        return
     if args.self_check:
         orders = [int(o) for o in args.self_check_orders.split(",")]
         sys.exit(0 if self_check(64, orders) else 1)
