@@ -1,6 +1,8 @@
 // The dataflow analysis: timing model against hand-derived schedules, the event-graph analysis
 // against the cycle simulator (two independent algorithms over the same execution model) and
 // against the threaded C-simulation of a generated project, FIFO sizing strategies, resources.
+#include "dataflow/analysis.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +17,6 @@
 #include <sstream>
 
 #include "autodiff/derive.h"
-#include "dataflow/analysis.h"
 #include "dataflow/charts.h"
 #include "dataflow/fifo_sizing.h"
 #include "dataflow/resources.h"
@@ -185,7 +186,8 @@ TEST(DataflowAnalysis, FindsTheMmVsCosDeadlockAtDepthTwoAndNoneWithSizedDepths) 
     ASSERT_TRUE(simulation.deadlock);
     EXPECT_EQ(cycle_processes(network, analysis.cycle), expected) << analysis.cycle.text;
     EXPECT_EQ(analysis.cycle.text, simulation.cycle.text);
-    EXPECT_NE(analysis.cycle.text.find("fork_" + id(design.sin) + " cannot write"), std::string::npos) << analysis.cycle.text;
+    EXPECT_NE(analysis.cycle.text.find("fork_" + id(design.sin) + " cannot write"), std::string::npos)
+        << analysis.cycle.text;
   }
   const FifoSizing sizing = size_fifos(network, parse_fifo_strategy("analytic"), sizing_for(2));
   ASSERT_TRUE(sizing.deadlock_free) << sizing.deadlock;
@@ -203,7 +205,8 @@ TEST(DataflowAnalysis, FindsTheMmVsCosDeadlockAtDepthTwoAndNoneWithSizedDepths) 
     const Stream& stream = network.streams[s];
     const std::string& producer = network.processes[static_cast<size_t>(stream.producer)].name;
     if (producer == "fork_" + id(design.sin) || producer == "cos_" + id(design.cos)) {
-      if (network.processes[static_cast<size_t>(stream.consumer)].name != "matmul_" + id(design.matmul)) branch += sizing.depths[s];
+      if (network.processes[static_cast<size_t>(stream.consumer)].name != "matmul_" + id(design.matmul))
+        branch += sizing.depths[s];
     }
   }
   EXPECT_GE(branch * 4, 8 * 8 / 2);
@@ -229,7 +232,8 @@ TEST(DataflowAnalysis, AgreesWithTheSimulatorOnDeadlockCyclesAndEveryFinishTime)
     const FifoSizing sized = size_fifos(network, parse_fifo_strategy("analytic"), sizing_for(3));
     for (bool untimed : {false, true}) {
       const Schedule schedule = schedule_of(network, 3, untimed);
-      for (const auto& depths : {uniform(network, 2), uniform(network, 3), uniform(network, 17), depths_of(network), sized.depths}) {
+      for (const auto& depths :
+           {uniform(network, 2), uniform(network, 3), uniform(network, 17), depths_of(network), sized.depths}) {
         const Analysis analysis = analyze(network, schedule, depths);
         const Simulation simulation = simulate(network, schedule, depths);
         SCOPED_TRACE(design.name + (untimed ? " untimed" : " timed") + " depth[0]=" + std::to_string(depths[0]));
@@ -310,12 +314,12 @@ TEST(FifoSizing, RequiredDepthCountsBeatsWrittenButNotYetRead) {
 }
 
 TEST(Resources, MemoryRulesFollowTheBramShapesAndTheSrlLimit) {
-  EXPECT_EQ(bram18k_for(512, 32), 1);       // 512 x 36
+  EXPECT_EQ(bram18k_for(512, 32), 1);  // 512 x 36
   EXPECT_EQ(bram18k_for(513, 32), 2);
-  EXPECT_EQ(bram18k_for(1024, 18), 1);      // 1K x 18
-  EXPECT_EQ(bram18k_for(1024, 128), 8);     // 2 x ceil(128 / 36) = 8 = ceil(128 / 18)
+  EXPECT_EQ(bram18k_for(1024, 18), 1);   // 1K x 18
+  EXPECT_EQ(bram18k_for(1024, 128), 8);  // 2 x ceil(128 / 36) = 8 = ceil(128 / 18)
   EXPECT_EQ(bram18k_for(16384, 1), 1);
-  EXPECT_EQ(bram18k_for(4096, 32), 8);      // 8 x 512 x 36
+  EXPECT_EQ(bram18k_for(4096, 32), 8);  // 8 x 512 x 36
   bool srl = false;
   EXPECT_EQ(fifo_usage(32, 32, &srl).bram18k, 0);  // 1024 bits: shift register
   EXPECT_TRUE(srl);
@@ -345,7 +349,8 @@ TEST(Resources, TotalsAreTheSumsAndOveruseIsReported) {
   EXPECT_TRUE(estimate.warnings.empty());
   // A 32-bit product takes 2 x 2 DSP48E2 (27 x 18): a matmul with P lanes has 4P DSPs.
   const int mm = process_of_kind(network, ProcessKind::MatMul);
-  EXPECT_EQ(estimate.kernels[static_cast<size_t>(mm)].usage.dsp, 4 * network.processes[static_cast<size_t>(mm)].parallel);
+  EXPECT_EQ(estimate.kernels[static_cast<size_t>(mm)].usage.dsp,
+            4 * network.processes[static_cast<size_t>(mm)].parallel);
   apply_depths(network, uniform(network, 1 << 20));
   const ResourceEstimate huge = estimate_resources(network, part_named("xcu50-fsvh2104-2-e"));
   ASSERT_FALSE(huge.warnings.empty());
@@ -379,7 +384,8 @@ TEST(DataflowCharts, SvgShowsEveryProcessAndTheDeepestFifos) {
   const std::string gantt = gantt_svg(network, simulation, "fork <join>");
   EXPECT_EQ(gantt.rfind("<svg", 0), 0u);
   EXPECT_NE(gantt.find("fork &lt;join&gt;"), std::string::npos);
-  for (const Process& process : network.processes) EXPECT_NE(gantt.find(">" + process.name + "<"), std::string::npos) << process.name;
+  for (const Process& process : network.processes)
+    EXPECT_NE(gantt.find(">" + process.name + "<"), std::string::npos) << process.name;
   const std::string occupancy = occupancy_svg(network, simulation, sizing.depths, "occupancy", 2);
   size_t deepest = 0;
   for (size_t s = 0; s < network.streams.size(); ++s) {
@@ -388,7 +394,8 @@ TEST(DataflowCharts, SvgShowsEveryProcessAndTheDeepestFifos) {
   }
   EXPECT_NE(occupancy.find(">" + network.streams[deepest].name + ": depth"), std::string::npos);
   size_t polylines = 0;
-  for (size_t at = occupancy.find("<polyline"); at != std::string::npos; at = occupancy.find("<polyline", at + 1)) ++polylines;
+  for (size_t at = occupancy.find("<polyline"); at != std::string::npos; at = occupancy.find("<polyline", at + 1))
+    ++polylines;
   EXPECT_EQ(polylines, 2u);
 }
 
@@ -409,7 +416,8 @@ CommandResult run_command(const std::string& command) {
 }
 
 fs::path scratch(const std::string& name) {
-  const fs::path directory = fs::temp_directory_path() / ("inrarch_analysis_test_" + name + "_" + std::to_string(getpid()));
+  const fs::path directory =
+      fs::temp_directory_path() / ("inrarch_analysis_test_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(directory);
   return directory;
 }
@@ -436,7 +444,8 @@ TEST(DataflowAnalysis, AgreesWithTheThreadedCSimulation) {
   const CommandResult deadlocked = run_command("cd " + directory.string() + " && ./csim_model --depth 2");
   EXPECT_EQ(deadlocked.status, 3) << deadlocked.output;
   std::smatch line;
-  ASSERT_TRUE(std::regex_search(deadlocked.output, line, std::regex("csim: wait-for cycle: ([^\n]*)"))) << deadlocked.output;
+  ASSERT_TRUE(std::regex_search(deadlocked.output, line, std::regex("csim: wait-for cycle: ([^\n]*)")))
+      << deadlocked.output;
   std::set<std::string> csim_processes;
   std::istringstream words(line[1].str());
   for (std::string word; words >> word;) {
@@ -453,8 +462,8 @@ TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
   const std::string cli = INRARCH_CLI;
   const std::string model = "'siren:in=2,out=3,width=8,hidden=1,omega=30,seed=0'";
   const fs::path out = scratch("simulate");
-  const CommandResult simulated =
-      run_command(cli + " simulate " + model + " --order 2 --points 2 --num-points 8 --dsp-budget 1000 -o " + out.string());
+  const CommandResult simulated = run_command(
+      cli + " simulate " + model + " --order 2 --points 2 --num-points 8 --dsp-budget 1000 -o " + out.string());
   ASSERT_EQ(simulated.status, 0) << simulated.output;
   EXPECT_NE(simulated.output.find("analysis and simulator agree"), std::string::npos) << simulated.output;
   EXPECT_NE(simulated.output.find("MODELED"), std::string::npos);
@@ -474,14 +483,16 @@ TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
       run_command(cli + " compile " + model + " --order 1 --points 4 --test-points 8 -o " + project.string());
   ASSERT_EQ(compiled.status, 0) << compiled.output;
   EXPECT_NE(compiled.output.find("FIFO sizing analytic"), std::string::npos) << compiled.output;
-  const CommandResult rerun = run_command(cli + " simulate " + project.string() + " --num-points 16 -o " + out.string());
+  const CommandResult rerun =
+      run_command(cli + " simulate " + project.string() + " --num-points 16 -o " + out.string());
   ASSERT_EQ(rerun.status, 0) << rerun.output;
   EXPECT_NE(rerun.output.find("the project's own"), std::string::npos) << rerun.output;
   std::ifstream depths(project / "stream_depths.h");
   std::map<std::string, int> table;
   std::smatch match;
   for (std::string text; std::getline(depths, text);) {
-    if (std::regex_search(text, match, std::regex(R"(const int kDepth_(\w+) = (\d+);)"))) table[match[1]] = std::stoi(match[2]);
+    if (std::regex_search(text, match, std::regex(R"(const int kDepth_(\w+) = (\d+);)")))
+      table[match[1]] = std::stoi(match[2]);
   }
   std::ifstream rerun_file(out / "simulation.json");
   const nlohmann::json rerun_json = nlohmann::json::parse(rerun_file);

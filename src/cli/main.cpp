@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
   simulate_command->add_option("--kernels", simulate.kernels, "library, or inrarch (INR-Arch-like row-streaming matmul)")->capture_default_str();
   simulate_command->add_option("--fifo-strategy", simulate.fifo_strategy, "analytic, double-shrink or uniform:D (default analytic; a project keeps its depths)");
   simulate_command->add_option("--dsp-budget", simulate.dsp_budget, "choose each matmul's P to fit this many DSPs");
+  simulate_command->add_flag("--exact-run", simulate.exact_run, "size the FIFOs for exactly --num-points (a design always called with that many), not for any run as compile does");
   simulate_command->add_option("--block", simulate.block, "largest elements per FIFO beat")->capture_default_str();
   simulate_command->add_option("--parallel", simulate.parallel, "largest matmul columns per cycle (without --dsp-budget)")->capture_default_str();
   simulate_command->add_option("--dtype", simulate.dtype, "float or fixed<W>_<I>: operator latencies and word width")->capture_default_str();

@@ -88,11 +88,13 @@ Project read_project(const fs::path& directory) {
     design.method = report.at("method").get<std::string>();
     design.tile_points = report.at("tile_points").get<int64_t>();
     design.block = 1;
-    for (const auto& stream : report.at("streams")) design.block = std::max(design.block, stream.at("block").get<int>());
+    for (const auto& stream : report.at("streams"))
+      design.block = std::max(design.block, stream.at("block").get<int>());
     Network network = build_network(design);
     std::map<std::string, int> parallel;
     for (const auto& process : report.at("processes")) {
-      if (process.contains("parallel")) parallel[process.at("name").get<std::string>()] = process.at("parallel").get<int>();
+      if (process.contains("parallel"))
+        parallel[process.at("name").get<std::string>()] = process.at("parallel").get<int>();
     }
     for (auto& process : network.processes) {
       if (process.kind == dataflow::ProcessKind::MatMul) process.parallel = parallel.at(process.name);
@@ -101,7 +103,8 @@ Project read_project(const fs::path& directory) {
     if (streams.size() != network.streams.size()) throw UserError("");
     for (size_t s = 0; s < streams.size(); ++s) {
       auto& stream = network.streams[s];
-      if (streams[s].at("name").get<std::string>() != stream.name || streams[s].at("block").get<int>() != stream.block) {
+      if (streams[s].at("name").get<std::string>() != stream.name ||
+          streams[s].at("block").get<int>() != stream.block) {
         throw UserError("");
       }
       stream.depth = streams[s].at("depth").get<int>();
@@ -109,8 +112,9 @@ Project read_project(const fs::path& directory) {
     return {std::move(network), report.at("number").get<std::string>(), report.at("part").get<std::string>(),
             report.at("clock_ns").get<double>()};
   } catch (const std::exception&) {
-    throw UserError("simulate: " + (directory / "report.json").string() +
-                    " does not describe the design its model lowers to (rewritten by hand, or from another inrarch version)");
+    throw UserError(
+        "simulate: " + (directory / "report.json").string() +
+        " does not describe the design its model lowers to (rewritten by hand, or from another inrarch version)");
   }
 }
 
@@ -129,7 +133,8 @@ void write_file(const fs::path& path, const std::string& text) {
 }  // namespace
 
 std::string apply_design_choices(Network& network, const DesignChoices& choices) {
-  if (choices.dsp_budget > 0) dataflow::choose_parallelism(network, choices.dsp_budget, choices.timing, choices.resources);
+  if (choices.dsp_budget > 0)
+    dataflow::choose_parallelism(network, choices.dsp_budget, choices.timing, choices.resources);
   if (choices.fifo_strategy == "none") return "FIFO depths: the lowering's depth policy";
   const auto strategy = dataflow::parse_fifo_strategy(choices.fifo_strategy);
   dataflow::SizingOptions options;
@@ -138,8 +143,8 @@ std::string apply_design_choices(Network& network, const DesignChoices& choices)
   options.longer_runs = choices.longer_runs;
   const dataflow::FifoSizing sizing = dataflow::size_fifos(network, strategy, options);
   dataflow::apply_depths(network, sizing.depths);
-  std::string line = "FIFO sizing " + dataflow::to_string(strategy) + " for " + std::to_string(sizing.sized_tiles) + " tiles: " +
-                     std::to_string(sizing.analyses) + " analyses in ";
+  std::string line = "FIFO sizing " + dataflow::to_string(strategy) + " for " + std::to_string(sizing.sized_tiles) +
+                     " tiles: " + std::to_string(sizing.analyses) + " analyses in ";
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3f s", sizing.seconds);
   line += seconds;
@@ -150,15 +155,18 @@ std::string apply_design_choices(Network& network, const DesignChoices& choices)
 
 int run_simulate(const SimulateOptions& options) {
   if (options.output.empty()) throw UserError("simulate: give the output directory with -o DIR");
-  if (options.points < 1 || options.points > 4096) throw UserError("--points " + std::to_string(options.points) + " out of range [1, 4096]");
-  if (options.num_points < 1) throw UserError("--num-points " + std::to_string(options.num_points) + " must be positive");
+  if (options.points < 1 || options.points > 4096)
+    throw UserError("--points " + std::to_string(options.points) + " out of range [1, 4096]");
+  if (options.num_points < 1)
+    throw UserError("--num-points " + std::to_string(options.num_points) + " must be positive");
   const bool is_project = fs::is_directory(options.model);
   Project project;
   if (is_project) {
     project = read_project(options.model);
   } else {
-    project = {build_network({options.model, options.order, options.method, options.points, options.block, options.parallel}),
-               options.dtype, options.part, options.clock_ns};
+    project = {
+        build_network({options.model, options.order, options.method, options.points, options.block, options.parallel}),
+        options.dtype, options.part, options.clock_ns};
   }
   Network& network = project.network;
   const hls::NumberFormat number = hls::parse_number_format(project.number);
@@ -180,7 +188,7 @@ int run_simulate(const SimulateOptions& options) {
   choices.dsp_budget = options.dsp_budget;
   choices.fifo_strategy = options.fifo_strategy.empty() ? "analytic" : options.fifo_strategy;
   choices.tiles = tiles;
-  choices.longer_runs = true;  // the depths compile would write
+  choices.longer_runs = !options.exact_run;  // by default the depths compile would write
   choices.timing = timing;
   choices.resources = resource_options;
   const bool keep_project = is_project && options.fifo_strategy.empty() && options.dsp_budget == 0;
@@ -204,12 +212,14 @@ int run_simulate(const SimulateOptions& options) {
     throw std::logic_error("simulate: the analysis and the simulator disagree");
   }
 
-  const std::string design_name = is_project ? options.model : options.model + " order " + std::to_string(options.order) +
-                                                               (options.order > 0 ? " (" + options.method + ")" : "");
-  std::printf("inrarch simulate: %s\n  %s points in %s tiles of %s, %s kernels, %s latencies, %zu processes, %zu FIFOs\n",
-              design_name.c_str(), thousands(options.num_points).c_str(), thousands(tiles).c_str(),
-              thousands(network.tile_points).c_str(), options.kernels.c_str(), number.name().c_str(), network.processes.size(),
-              network.streams.size());
+  const std::string design_name = is_project ? options.model
+                                             : options.model + " order " + std::to_string(options.order) +
+                                                   (options.order > 0 ? " (" + options.method + ")" : "");
+  std::printf(
+      "inrarch simulate: %s\n  %s points in %s tiles of %s, %s kernels, %s latencies, %zu processes, %zu FIFOs\n",
+      design_name.c_str(), thousands(options.num_points).c_str(), thousands(tiles).c_str(),
+      thousands(network.tile_points).c_str(), options.kernels.c_str(), number.name().c_str(), network.processes.size(),
+      network.streams.size());
   std::printf("  %s\n\n", sizing_line.c_str());
 
   std::vector<size_t> order(network.processes.size());
@@ -217,20 +227,22 @@ int run_simulate(const SimulateOptions& options) {
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return simulation.processes[a].busy > simulation.processes[b].busy; });
   const size_t shown = std::min(order.size(), static_cast<size_t>(std::max(0, options.top)));
-  std::printf("%-24s %-13s %5s %12s %12s %12s %12s %8s %6s\n", "process", "kind", "P", "cycles/tile", "busy", "input stall",
-              "output stall", "DSP", "BRAM");
+  std::printf("%-24s %-13s %5s %12s %12s %12s %12s %8s %6s\n", "process", "kind", "P", "cycles/tile", "busy",
+              "input stall", "output stall", "DSP", "BRAM");
   for (size_t i = 0; i < shown; ++i) {
     const size_t p = order[i];
     const auto& process = network.processes[p];
     const auto& activity = simulation.processes[p];
     const auto& usage = resources.kernels[p].usage;
-    std::printf("%-24s %-13s %5s %12s %12s %12s %12s %8s %6s\n", process.name.c_str(), dataflow::kind_name(process.kind),
-                process.kind == dataflow::ProcessKind::MatMul ? std::to_string(process.parallel).c_str() : "",
-                thousands(dataflow::kernel_spec(network, static_cast<int>(p), timing).cycles_per_tile()).c_str(),
-                thousands(activity.busy).c_str(), thousands(activity.input_stall).c_str(), thousands(activity.output_stall).c_str(),
-                thousands(usage.dsp).c_str(), thousands(usage.bram18k).c_str());
+    std::printf(
+        "%-24s %-13s %5s %12s %12s %12s %12s %8s %6s\n", process.name.c_str(), dataflow::kind_name(process.kind),
+        process.kind == dataflow::ProcessKind::MatMul ? std::to_string(process.parallel).c_str() : "",
+        thousands(dataflow::kernel_spec(network, static_cast<int>(p), timing).cycles_per_tile()).c_str(),
+        thousands(activity.busy).c_str(), thousands(activity.input_stall).c_str(),
+        thousands(activity.output_stall).c_str(), thousands(usage.dsp).c_str(), thousands(usage.bram18k).c_str());
   }
-  if (shown < order.size()) std::printf("(%zu of %zu processes, the busiest; all in simulation.json)\n", shown, order.size());
+  if (shown < order.size())
+    std::printf("(%zu of %zu processes, the busiest; all in simulation.json)\n", shown, order.size());
 
   int64_t srl = 0;
   for (const auto& fifo : resources.fifos) srl += fifo.srl ? 1 : 0;
@@ -239,22 +251,30 @@ int run_simulate(const SimulateOptions& options) {
   if (analysis.deadlock) {
     std::printf("DEADLOCK (analysis and simulator agree): %s\n", analysis.cycle.text.c_str());
   } else {
-    std::printf("cycles           %s (unbounded FIFOs: %s); analysis and simulator agree\n", thousands(analysis.cycles).c_str(),
-                thousands(unbounded).c_str());
-    std::printf("modeled time     %.4f ms at %.2f ns (MODELED from the timing model, not measured)\n", milliseconds, clock_ns);
+    std::printf("cycles           %s (unbounded FIFOs: %s); analysis and simulator agree\n",
+                thousands(analysis.cycles).c_str(), thousands(unbounded).c_str());
+    std::printf("modeled time     %.4f ms at %.2f ns (MODELED from the timing model, not measured)\n", milliseconds,
+                clock_ns);
   }
-  std::printf("C-simulation     %s\n", csim.deadlock ? ("deadlocks: " + csim.cycle.text).c_str() : "deadlock-free (untimed)");
-  std::printf("FIFO words       %s in %zu FIFOs (%s as shift registers), %s BRAM_18K\n", thousands(resources.fifo_words).c_str(),
-              network.streams.size(), thousands(srl).c_str(), thousands(resources.fifo_total.bram18k).c_str());
-  const auto percent = [](int64_t used, int64_t available) { return 100.0 * static_cast<double>(used) / static_cast<double>(available); };
-  std::printf("resources        DSP %s (%.0f%%), BRAM_18K %s (%.0f%%), LUT %s (%.0f%%), FF %s (%.0f%%) of %s (%s); estimates\n",
-              thousands(resources.total.dsp).c_str(), percent(resources.total.dsp, part.dsp),
-              thousands(resources.total.bram18k).c_str(), percent(resources.total.bram18k, part.bram18k),
-              thousands(resources.total.lut).c_str(), percent(resources.total.lut, part.lut), thousands(resources.total.ff).c_str(),
-              percent(resources.total.ff, part.ff), part.name.c_str(), part.board.c_str());
+  std::printf("C-simulation     %s\n",
+              csim.deadlock ? ("deadlocks: " + csim.cycle.text).c_str() : "deadlock-free (untimed)");
+  std::printf("FIFO words       %s in %zu FIFOs (%s as shift registers), %s BRAM_18K\n",
+              thousands(resources.fifo_words).c_str(), network.streams.size(), thousands(srl).c_str(),
+              thousands(resources.fifo_total.bram18k).c_str());
+  const auto percent = [](int64_t used, int64_t available) {
+    return 100.0 * static_cast<double>(used) / static_cast<double>(available);
+  };
+  std::printf(
+      "resources        DSP %s (%.0f%%), BRAM_18K %s (%.0f%%), LUT %s (%.0f%%), FF %s (%.0f%%) of %s (%s); estimates\n",
+      thousands(resources.total.dsp).c_str(), percent(resources.total.dsp, part.dsp),
+      thousands(resources.total.bram18k).c_str(), percent(resources.total.bram18k, part.bram18k),
+      thousands(resources.total.lut).c_str(), percent(resources.total.lut, part.lut),
+      thousands(resources.total.ff).c_str(), percent(resources.total.ff, part.ff), part.name.c_str(),
+      part.board.c_str());
   for (const auto& warning : resources.warnings) std::printf("WARNING          %s\n", warning.c_str());
   std::printf("run time         analysis %.3f s, simulation %.3f s\n",
-              std::chrono::duration<double>(analysed - start).count(), std::chrono::duration<double>(simulated - analysed).count());
+              std::chrono::duration<double>(analysed - start).count(),
+              std::chrono::duration<double>(simulated - analysed).count());
 
   std::error_code error;
   fs::create_directories(options.output, error);
@@ -262,11 +282,16 @@ int run_simulate(const SimulateOptions& options) {
   const fs::path out = options.output;
   const std::vector<int> depths = dataflow::depths_of(network);
   write_file(out / "gantt.svg", dataflow::gantt_svg(network, simulation, "process activity: " + design_name));
-  write_file(out / "fifo_occupancy.svg", dataflow::occupancy_svg(network, simulation, depths, "FIFO occupancy: " + design_name));
+  write_file(out / "fifo_occupancy.svg",
+             dataflow::occupancy_svg(network, simulation, depths, "FIFO occupancy: " + design_name));
 
   nlohmann::json json;
-  json["design"] = {{"model", design_name}, {"tiles", tiles}, {"tile_points", network.tile_points},
-                    {"num_points", options.num_points}, {"kernels", options.kernels}, {"number", number.name()}};
+  json["design"] = {{"model", design_name},
+                    {"tiles", tiles},
+                    {"tile_points", network.tile_points},
+                    {"num_points", options.num_points},
+                    {"kernels", options.kernels},
+                    {"number", number.name()}};
   json["fifo_sizing"] = sizing_line;
   json["deadlock"] = analysis.deadlock;
   json["deadlock_cycle"] = analysis.cycle.text;

@@ -17,7 +17,9 @@ std::vector<int> checked_depths(const Network& network, const std::vector<int>& 
                     std::to_string(network.streams.size()) + " streams");
   }
   for (size_t s = 0; s < depths.size(); ++s) {
-    if (depths[s] < 1) throw UserError("dataflow analysis: stream " + network.streams[s].name + " has depth " + std::to_string(depths[s]));
+    if (depths[s] < 1)
+      throw UserError("dataflow analysis: stream " + network.streams[s].name + " has depth " +
+                      std::to_string(depths[s]));
   }
   return depths;
 }
@@ -60,7 +62,7 @@ class EventGraph {
   }
 
   Analysis run() {
-    while (!worklist_.empty()) {
+    while (!worklist_.empty() && !late_) {
       const int p = worklist_.back();
       worklist_.pop_back();
       processes_[static_cast<size_t>(p)].queued = false;
@@ -68,6 +70,10 @@ class EventGraph {
     }
     Analysis result;
     result.events = events_;
+    if (late_) {
+      result.late = true;
+      return result;
+    }
     result.process_done.assign(network_.processes.size(), -1);
     std::vector<int> blocked_on(network_.processes.size(), -1);
     std::vector<bool> blocked_writing(network_.processes.size(), false);
@@ -104,13 +110,13 @@ class EventGraph {
     int64_t* write_time = nullptr;  // per beat, at beat & mask
     int64_t* read_time = nullptr;
     int64_t mask = -1;
-    Steps* steps = nullptr;         // latest only
+    Steps* steps = nullptr;  // latest only
     int64_t depth = 0;
     int producer = -1, consumer = -1;
   };
   struct ProcessState {
-    size_t cursor = 0;      // next step
-    int64_t previous = 0;   // cycle of the last step (0 before the first)
+    size_t cursor = 0;     // next step
+    int64_t previous = 0;  // cycle of the last step (0 before the first)
     int blocked_on = -1;
     bool blocked_writing = false;
     bool queued = true;
@@ -151,6 +157,10 @@ class EventGraph {
         stream.write_time[stream.written++ & stream.mask] = time;
         wake(stream.consumer, s, false);
       }
+      if (options_.deadline && time > (*options_.deadline)[static_cast<size_t>(p)][state.cursor]) {
+        late_ = true;
+        return;
+      }
       state.previous = time;
       ++state.cursor;
       ++events_;
@@ -180,8 +190,10 @@ class EventGraph {
     const int64_t end = result.cycles - 1;
     std::vector<std::vector<int64_t>> tail(processes);  // per process, per step: longest path to the end
     std::vector<size_t> cursor(processes);
+    result.latest_step_time.resize(processes);
     for (size_t p = 0; p < processes; ++p) {
       tail[p].resize(schedule_.processes[p].steps.size());
+      result.latest_step_time[p].resize(schedule_.processes[p].steps.size());
       cursor[p] = schedule_.processes[p].steps.size();
     }
     result.latest_write_time.resize(streams_.size());
@@ -210,11 +222,15 @@ class EventGraph {
         longest = std::max(longest, 1 + tail[static_cast<size_t>(stream.producer)][stream.steps[frees].write]);
       }
       tail[p][k] = longest;
+      result.latest_step_time[p][k] = end - longest;
       for (int s : process.writes(step)) {
-        result.latest_write_time[static_cast<size_t>(s)][static_cast<size_t>(streams_[static_cast<size_t>(s)].written)] = end - longest;
+        result
+            .latest_write_time[static_cast<size_t>(s)][static_cast<size_t>(streams_[static_cast<size_t>(s)].written)] =
+            end - longest;
       }
       for (int s : process.reads(step)) {
-        result.latest_read_time[static_cast<size_t>(s)][static_cast<size_t>(streams_[static_cast<size_t>(s)].read)] = end - longest;
+        result.latest_read_time[static_cast<size_t>(s)][static_cast<size_t>(streams_[static_cast<size_t>(s)].read)] =
+            end - longest;
       }
     }
   }
@@ -230,6 +246,7 @@ class EventGraph {
   std::vector<int> worklist_;
   std::vector<int> order_;  // latest: the process of each committed step, in commit order
   int64_t events_ = 0;
+  bool late_ = false;
 };
 
 }  // namespace

@@ -40,13 +40,18 @@ WaitCycle find_wait_cycle(const Network& network, const std::vector<int>& depths
                           const std::vector<bool>& blocked_writing);
 
 struct AnalysisOptions {
-  bool unbounded = false;     // ignore the depths: no capacity edges (FIFOs never fill)
-  bool record_events = false; // keep every beat's write and read cycle (and step) in the result
-  bool latest = false;        // also each event's latest cycle that keeps the total
+  bool unbounded = false;      // ignore the depths: no capacity edges (FIFOs never fill)
+  bool record_events = false;  // keep every beat's write and read cycle (and step) in the result
+  bool latest = false;         // also each event's latest cycle that keeps the total
+  // Per process, per step: a cycle the step must not pass (another analysis's latest times, for a
+  // network with the same or deeper FIFOs). The analysis stops at the first step that does, since
+  // the run then ends later than that analysis's: it reports `late` and no cycle count.
+  const std::vector<std::vector<int64_t>>* deadline = nullptr;
 };
 
 struct Analysis {
   bool deadlock = false;
+  bool late = false;                  // a step passed its deadline (AnalysisOptions::deadline)
   WaitCycle cycle;                    // when deadlocked
   int64_t cycles = 0;                 // when not: the run's length (last event + 1)
   std::vector<int64_t> process_done;  // the cycle each process finished (-1: stuck)
@@ -55,6 +60,7 @@ struct Analysis {
   // latest: the same in the latest schedule that still ends at `cycles`.
   std::vector<std::vector<int64_t>> write_time, read_time;
   std::vector<std::vector<int64_t>> latest_write_time, latest_read_time;
+  std::vector<std::vector<int64_t>> latest_step_time;  // latest: per process, per step
 };
 
 // depths: one per stream, in beats (empty: the network's own depths).

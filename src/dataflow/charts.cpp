@@ -18,11 +18,20 @@ std::string escape(const std::string& text) {
   std::string result;
   for (char c : text) {
     switch (c) {
-      case '&': result += "&amp;"; break;
-      case '<': result += "&lt;"; break;
-      case '>': result += "&gt;"; break;
-      case '"': result += "&quot;"; break;
-      default: result += c;
+      case '&':
+        result += "&amp;";
+        break;
+      case '<':
+        result += "&lt;";
+        break;
+      case '>':
+        result += "&gt;";
+        break;
+      case '"':
+        result += "&quot;";
+        break;
+      default:
+        result += c;
     }
   }
   return result;
@@ -47,8 +56,8 @@ void time_axis(std::ostringstream& svg, const Simulation& simulation, size_t bin
         << "<text x=\"" << x << "\" y=\"" << y + 18 << "\" font-size=\"11\" text-anchor=\"middle\" " << kFont << ">"
         << static_cast<int64_t>(t) << "</text>\n";
   }
-  svg << "<text x=\"" << kLabelWidth + kPlotWidth / 2 << "\" y=\"" << y + 34 << "\" font-size=\"12\" text-anchor=\"middle\" "
-      << kFont << ">cycle</text>\n";
+  svg << "<text x=\"" << kLabelWidth + kPlotWidth / 2 << "\" y=\"" << y + 34
+      << "\" font-size=\"12\" text-anchor=\"middle\" " << kFont << ">cycle</text>\n";
 }
 
 }  // namespace
@@ -60,8 +69,8 @@ std::string gantt_svg(const Network& network, const Simulation& simulation, cons
   const double column = static_cast<double>(kPlotWidth) / static_cast<double>(bins);
   const int height = kTop + row * static_cast<int>(processes) + 70;
   std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLabelWidth + kPlotWidth + 20 << "\" height=\"" << height
-      << "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kLabelWidth + kPlotWidth + 20 << "\" height=\""
+      << height << "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"10\" y=\"18\" font-size=\"14\" " << kFont << ">" << escape(title) << "</text>\n"
       << "<text x=\"10\" y=\"34\" font-size=\"11\" " << kFont
       << "><tspan fill=\"#1f5fbf\">busy</tspan>, <tspan fill=\"#e08a00\">waiting for input</tspan>, "
@@ -86,9 +95,11 @@ std::string gantt_svg(const Network& network, const Simulation& simulation, cons
       start = end;
     };
     for (size_t b = 0; b < bins; ++b) {
-      const std::array<int64_t, 3> cycles{activity.busy_series[b], activity.input_stall_series[b], activity.output_stall_series[b]};
+      const std::array<int64_t, 3> cycles{activity.busy_series[b], activity.input_stall_series[b],
+                                          activity.output_stall_series[b]};
       const auto dominant = static_cast<int>(std::max_element(cycles.begin(), cycles.end()) - cycles.begin());
-      const double share = static_cast<double>(cycles[static_cast<size_t>(dominant)]) / static_cast<double>(simulation.bin_cycles);
+      const double share =
+          static_cast<double>(cycles[static_cast<size_t>(dominant)]) / static_cast<double>(simulation.bin_cycles);
       const int level = static_cast<int>(std::lround(std::min(1.0, share) * 4));
       if (dominant != run_state || level != run_level) {
         flush(b);
@@ -115,7 +126,9 @@ std::string occupancy_svg(const Network& network, const Simulation& simulation, 
   const size_t bins = used_bins(simulation);
   constexpr int kPlotHeight = 420;
   const double column = static_cast<double>(kPlotWidth) / static_cast<double>(bins);
-  const auto y_of = [&](int64_t beats) { return kTop + kPlotHeight - kPlotHeight * static_cast<double>(beats) / static_cast<double>(top); };
+  const auto y_of = [&](int64_t beats) {
+    return kTop + kPlotHeight - kPlotHeight * static_cast<double>(beats) / static_cast<double>(top);
+  };
   static const std::array<const char*, 8> palette{"#1f5fbf", "#c8102e", "#2e8b57", "#e08a00",
                                                   "#7b3fb5", "#00838f", "#8d6e63", "#546e7a"};
   std::ostringstream svg;
@@ -127,9 +140,9 @@ std::string occupancy_svg(const Network& network, const Simulation& simulation, 
       << ">FIFO occupancy in beats (peak per column); dashed: the FIFO's depth</text>\n";
   for (int tick = 0; tick <= 4; ++tick) {
     const int64_t beats = top * tick / 4;
-    svg << "<text x=\"" << kLabelWidth - 6 << "\" y=\"" << y_of(beats) + 4 << "\" font-size=\"11\" text-anchor=\"end\" " << kFont
-        << ">" << beats << "</text><line x1=\"" << kLabelWidth << "\" y1=\"" << y_of(beats) << "\" x2=\"" << kLabelWidth + kPlotWidth
-        << "\" y2=\"" << y_of(beats) << "\" stroke=\"#e0e0e0\"/>\n";
+    svg << "<text x=\"" << kLabelWidth - 6 << "\" y=\"" << y_of(beats) + 4 << "\" font-size=\"11\" text-anchor=\"end\" "
+        << kFont << ">" << beats << "</text><line x1=\"" << kLabelWidth << "\" y1=\"" << y_of(beats) << "\" x2=\""
+        << kLabelWidth + kPlotWidth << "\" y2=\"" << y_of(beats) << "\" stroke=\"#e0e0e0\"/>\n";
   }
   for (size_t i = 0; i < order.size(); ++i) {
     const size_t s = order[i];
@@ -143,10 +156,11 @@ std::string occupancy_svg(const Network& network, const Simulation& simulation, 
     svg << "\"/>\n<line x1=\"" << kLabelWidth << "\" y1=\"" << y_of(depths[s]) << "\" x2=\"" << kLabelWidth + kPlotWidth
         << "\" y2=\"" << y_of(depths[s]) << "\" stroke=\"" << color << "\" stroke-dasharray=\"4 3\"/>\n";
     const int y = kTop + kPlotHeight + 56 + 18 * static_cast<int>(i);
-    svg << "<rect x=\"" << kLabelWidth << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\"" << color << "\"/>"
+    svg << "<rect x=\"" << kLabelWidth << "\" y=\"" << y - 9 << "\" width=\"12\" height=\"10\" fill=\"" << color
+        << "\"/>"
         << "<text x=\"" << kLabelWidth + 18 << "\" y=\"" << y << "\" font-size=\"11\" " << kFont << ">"
-        << escape(network.streams[s].name) << ": depth " << depths[s] << " x " << network.streams[s].block << " words, peak "
-        << simulation.streams[s].max_occupancy << " beats</text>\n";
+        << escape(network.streams[s].name) << ": depth " << depths[s] << " x " << network.streams[s].block
+        << " words, peak " << simulation.streams[s].max_occupancy << " beats</text>\n";
   }
   time_axis(svg, simulation, bins, kTop + kPlotHeight + 4);
   svg << "</svg>\n";

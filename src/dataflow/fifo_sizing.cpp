@@ -16,7 +16,8 @@ namespace inrarch::dataflow {
 namespace {
 
 int clamp_depth(int64_t depth) {
-  if (depth > std::numeric_limits<int>::max()) throw UserError("FIFO sizing: a depth of " + std::to_string(depth) + " beats");
+  if (depth > std::numeric_limits<int>::max())
+    throw UserError("FIFO sizing: a depth of " + std::to_string(depth) + " beats");
   return static_cast<int>(depth);
 }
 
@@ -50,20 +51,30 @@ class Checker {
     return analyze(network_, schedule, depths, options);
   }
 
-  // Deadlock-free in both semantics, and the timed run takes at most `cycles`.
+  // Deadlock-free in both semantics, and the timed run takes at most `cycles`. A timed step that
+  // passes its deadline (see refresh) ends the check early.
   bool accept(const std::vector<int>& depths, int64_t cycles) {
-    const Analysis timed = run(timed_, depths);
-    return !timed.deadlock && timed.cycles <= cycles && !run(untimed_, depths).deadlock;
+    AnalysisOptions options;
+    options.deadline = deadline_.empty() ? nullptr : &deadline_;
+    const Analysis timed = run(timed_, depths, options);
+    return !timed.late && !timed.deadlock && timed.cycles <= cycles && !run(untimed_, depths).deadlock;
   }
 
-  // The slots each stream needs in the earliest schedules of both semantics under `depths`.
-  std::vector<int64_t> earliest_needs(const std::vector<int>& depths) {
+  // For the accepted `depths`: the slots each stream needs in the earliest schedules of both
+  // semantics, and as deadlines the latest timed schedule that still ends within `cycles`. The
+  // deadlines stay valid for every shallower network (its steps can only come later), so a check
+  // stops at the first step past its deadline instead of running to the end.
+  std::vector<int64_t> refresh(const std::vector<int>& depths, int64_t cycles) {
     AnalysisOptions options;
     options.record_events = true;
+    const Analysis untimed = run(untimed_, depths, options);
+    options.latest = true;
+    Analysis timed = run(timed_, depths, options);
     std::vector<int64_t> needs(depths.size(), 0);
-    for (const Schedule* schedule : {&timed_, &untimed_}) {
-      const Analysis earliest = run(*schedule, depths, options);
-      for (size_t s = 0; s < needs.size(); ++s) needs[s] = std::max(needs[s], need_of(earliest, s));
+    for (size_t s = 0; s < needs.size(); ++s) needs[s] = std::max(need_of(timed, s), need_of(untimed, s));
+    deadline_ = std::move(timed.latest_step_time);
+    for (auto& steps : deadline_) {
+      for (int64_t& time : steps) time += cycles - timed.cycles;
     }
     return needs;
   }
@@ -72,6 +83,7 @@ class Checker {
   const Network& network_;
   Schedule timed_, untimed_;
   int analyses_ = 0;
+  std::vector<std::vector<int64_t>> deadline_;  // per process, per step (empty: none yet)
 };
 
 // Lowers each FIFO (deepest first) to the smallest depth that keeps the design deadlock-free and
@@ -97,7 +109,7 @@ void shrink_each(std::vector<int>& depths, int min_depth, int64_t cycles, Checke
   };
   for (size_t s : order) {
     if (depths[s] <= min_depth) continue;
-    if (needs.empty()) needs = checker.earliest_needs(depths);
+    if (needs.empty()) needs = checker.refresh(depths, cycles);
     depths[s] = std::min(depths[s], clamp_depth(std::max<int64_t>(min_depth, needs[s])));
     if (depths[s] <= min_depth || !try_depth(s, depths[s] - 1) || try_depth(s, min_depth)) continue;
     const int top = depths[s];
@@ -154,8 +166,8 @@ FifoSizing analytic(const Network& network, const SizingOptions& options, Checke
     sizing.depths = std::move(tighter);
   }
   std::ostringstream detail;
-  detail << "latest/earliest-schedule fixpoint: " << words(network, sizing.depths) << " words after " << checker.analyses()
-         << " analyses; ";
+  detail << "latest/earliest-schedule fixpoint: " << words(network, sizing.depths) << " words after "
+         << checker.analyses() << " analyses; ";
   shrink_each(sizing.depths, options.min_depth, sizing.unbounded_cycles, checker);
   detail << "1-minimal trim: " << words(network, sizing.depths) << " words";
   sizing.detail = detail.str();
@@ -223,14 +235,16 @@ FifoSizing size_for_run(const Network& network, const FifoStrategySpec& strategy
 
 // Whether `sizing` also holds on a run of `tiles` tiles: deadlock-free in both semantics and, when
 // it lost no cycle on its own run, none on this one either.
-bool holds_for(const Network& network, const FifoSizing& sizing, const SizingOptions& options, int64_t tiles, int& analyses) {
+bool holds_for(const Network& network, const FifoSizing& sizing, const SizingOptions& options, int64_t tiles,
+               int& analyses) {
   SizingOptions longer = options;
   longer.tiles = tiles;
   Checker checker(network, longer);
   AnalysisOptions unbounded;
   unbounded.unbounded = true;
   const bool optimal = sizing.cycles == sizing.unbounded_cycles;
-  const int64_t limit = optimal ? checker.run(checker.timed(), {}, unbounded).cycles : std::numeric_limits<int64_t>::max();
+  const int64_t limit =
+      optimal ? checker.run(checker.timed(), {}, unbounded).cycles : std::numeric_limits<int64_t>::max();
   const bool holds = checker.accept(sizing.depths, limit);
   analyses += checker.analyses();
   return holds;
@@ -256,9 +270,12 @@ FifoStrategySpec parse_fifo_strategy(const std::string& text) {
 
 std::string to_string(const FifoStrategySpec& spec) {
   switch (spec.strategy) {
-    case FifoStrategy::Analytic: return "analytic";
-    case FifoStrategy::DoubleShrink: return "double-shrink";
-    case FifoStrategy::Uniform: return "uniform:" + std::to_string(spec.uniform_depth);
+    case FifoStrategy::Analytic:
+      return "analytic";
+    case FifoStrategy::DoubleShrink:
+      return "double-shrink";
+    case FifoStrategy::Uniform:
+      return "uniform:" + std::to_string(spec.uniform_depth);
   }
   return "?";
 }
@@ -297,8 +314,8 @@ FifoSizing size_fifos(const Network& network, const FifoStrategySpec& strategy, 
 
 void apply_depths(Network& network, const std::vector<int>& depths) {
   if (depths.size() != network.streams.size()) {
-    throw UserError("FIFO sizing: " + std::to_string(depths.size()) + " depths for " + std::to_string(network.streams.size()) +
-                    " streams");
+    throw UserError("FIFO sizing: " + std::to_string(depths.size()) + " depths for " +
+                    std::to_string(network.streams.size()) + " streams");
   }
   for (size_t s = 0; s < depths.size(); ++s) network.streams[s].depth = depths[s];
 }

@@ -2,17 +2,19 @@
 // slower than with unbounded FIFOs, computed from its static schedule instead of searched for.
 //
 // Why analytic: every kernel's reads and writes are fixed functions of the shapes (timing.h), so
-// the run with unbounded FIFOs is known exactly (analysis.h), and so is its latest schedule: every
-// event as late as it can be without delaying the end. In that schedule a stream needs at most
-// "beats written minus beats read" slots at any time; giving each FIFO exactly that much keeps the
-// latest schedule feasible, so the design ends at the unbounded optimum and cannot deadlock (a
-// feasible schedule is a topological order of the event graph). The latest schedule is the lazy
-// one: producers that could run ahead do not pile data into FIFOs. The depths are computed for
-// both the timed pipeline model and the C-simulation's untimed one (pipelines hold no data there)
-// and the larger of the two is kept, so `inrarch csim` passes on the sized project too. A final
-// greedy pass lowers each depth while the analysis shows no deadlock and no extra cycle, so that
-// no FIFO can lose a beat without a deadlock or a slower run (sizes are 1-minimal, each judged
-// with the others fixed).
+// any schedule of the run is known exactly (analysis.h). In a feasible schedule a stream needs, at
+// each write, as many slots as beats written and not yet read; giving every FIFO what one
+// schedule needs keeps that schedule feasible, so the run cannot deadlock (a feasible schedule is
+// a topological order of the event graph) nor end later than that schedule. Starting from the
+// unbounded run, whose earliest and latest schedules both end at the optimum, the strategy takes
+// the cheaper of the two schedules' needs, recomputes both schedules under the new depths, and
+// repeats while that saves words: each step keeps the optimum and never raises a depth (the
+// latest schedule is the lazy one, in which producers that could run ahead do not pile data into
+// FIFOs). Both the timed pipeline model and the C-simulation's untimed one are sized and the larger
+// need is kept, so `inrarch csim` passes on a sized project too. A final greedy pass lowers each
+// depth while the analysis shows no deadlock and no extra cycle, so that no FIFO can lose a beat
+// without a deadlock or a slower run (1-minimal: each judged with the others fixed); it costs most
+// of the analyses and often saves little.
 //
 // INR-Arch sizes FIFOs by synthesizing, tracing (LightningSim) and a search; its strategy is
 // available for comparison as `double-shrink`: all depths 2, double the FIFOs of each deadlock
@@ -41,9 +43,9 @@ FifoStrategySpec parse_fifo_strategy(const std::string& text);
 std::string to_string(const FifoStrategySpec& spec);
 
 struct SizingOptions {
-  int64_t tiles = 1;      // the run the depths are sized for (tiles of the network's K points)
-  TimingOptions timing;   // `untimed` is ignored: both semantics are checked
-  int min_depth = 2;      // Vitis's default FIFO depth; no FIFO is sized below it
+  int64_t tiles = 1;     // the run the depths are sized for (tiles of the network's K points)
+  TimingOptions timing;  // `untimed` is ignored: both semantics are checked
+  int min_depth = 2;     // Vitis's default FIFO depth; no FIFO is sized below it
   // The depths must also hold for longer runs (a generated design runs any number of points):
   // each sizing is checked on a run twice as long and redone for that run until it holds there
   // (up to 64 times `tiles`). Depths exact for N tiles can fall short for more: the last tile of

@@ -24,24 +24,60 @@ Usage operator_cost(ir::Op op, const ResourceOptions& options) {
   };
   if (options.floating_point) {
     switch (op) {
-      case ir::Op::Add: case ir::Op::Sub: set(2, 220, 350); break;
-      case ir::Op::Mul: case ir::Op::Scale: set(3, 120, 250); break;
-      case ir::Op::Div: set(0, 800, 1400); break;
-      case ir::Op::Sin: case ir::Op::Cos: set(16, 3000, 4000); break;
-      case ir::Op::Exp: set(7, 1000, 1500); break;
-      case ir::Op::Tanh: set(20, 3000, 4000); break;
-      case ir::Op::Sigmoid: set(9, 1800, 2800); break;
-      default: set(0, 2 * w, w); break;  // neg, relu, step: a mux or a sign flip
+      case ir::Op::Add:
+      case ir::Op::Sub:
+        set(2, 220, 350);
+        break;
+      case ir::Op::Mul:
+      case ir::Op::Scale:
+        set(3, 120, 250);
+        break;
+      case ir::Op::Div:
+        set(0, 800, 1400);
+        break;
+      case ir::Op::Sin:
+      case ir::Op::Cos:
+        set(16, 3000, 4000);
+        break;
+      case ir::Op::Exp:
+        set(7, 1000, 1500);
+        break;
+      case ir::Op::Tanh:
+        set(20, 3000, 4000);
+        break;
+      case ir::Op::Sigmoid:
+        set(9, 1800, 2800);
+        break;
+      default:
+        set(0, 2 * w, w);
+        break;  // neg, relu, step: a mux or a sign flip
     }
     return cost;
   }
   switch (op) {
-    case ir::Op::Add: case ir::Op::Sub: set(0, w, w); break;
-    case ir::Op::Mul: case ir::Op::Scale: set(multiply_dsp, 2 * w, 3 * w); break;
-    case ir::Op::Div: set(0, 50 * w, 60 * w); break;
-    case ir::Op::Sin: case ir::Op::Cos: case ir::Op::Exp: set(2 * multiply_dsp, 40 * w, 50 * w); break;
-    case ir::Op::Tanh: case ir::Op::Sigmoid: set(2 * multiply_dsp, 90 * w, 100 * w); break;
-    default: set(0, w, w); break;
+    case ir::Op::Add:
+    case ir::Op::Sub:
+      set(0, w, w);
+      break;
+    case ir::Op::Mul:
+    case ir::Op::Scale:
+      set(multiply_dsp, 2 * w, 3 * w);
+      break;
+    case ir::Op::Div:
+      set(0, 50 * w, 60 * w);
+      break;
+    case ir::Op::Sin:
+    case ir::Op::Cos:
+    case ir::Op::Exp:
+      set(2 * multiply_dsp, 40 * w, 50 * w);
+      break;
+    case ir::Op::Tanh:
+    case ir::Op::Sigmoid:
+      set(2 * multiply_dsp, 90 * w, 100 * w);
+      break;
+    default:
+      set(0, w, w);
+      break;
   }
   return cost;
 }
@@ -118,8 +154,8 @@ Usage kernel_usage(const Network& network, const Process& process, const Resourc
       lane += operator_cost(ir::Op::Add, options);
       usage = times(lane, p);
       usage += memory(process.inner * process.cols, w, p);  // weights, cyclic by P
-      usage += memory(process.rows * process.inner, w);      // the buffered input tile
-      usage += memory(process.rows * process.cols, w, p);    // accumulators, cyclic by P
+      usage += memory(process.rows * process.inner, w);     // the buffered input tile
+      usage += memory(process.rows * process.cols, w, p);   // accumulators, cyclic by P
       usage += control(3);
       break;
     }
@@ -149,8 +185,9 @@ Usage kernel_usage(const Network& network, const Process& process, const Resourc
 
 std::string percent_line(const std::string& what, int64_t used, int64_t available, const Part& part) {
   std::ostringstream line;
-  line << what << ": " << used << " of " << available << " (" << std::lround(100.0 * static_cast<double>(used) / static_cast<double>(available))
-       << "%) on " << part.name << " (" << part.board << ")";
+  line << what << ": " << used << " of " << available << " ("
+       << std::lround(100.0 * static_cast<double>(used) / static_cast<double>(available)) << "%) on " << part.name
+       << " (" << part.board << ")";
   return line.str();
 }
 
@@ -239,7 +276,8 @@ ResourceEstimate estimate_resources(const Network& network, const Part& part, co
   return estimate;
 }
 
-void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOptions& timing, const ResourceOptions& options) {
+void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOptions& timing,
+                        const ResourceOptions& options) {
   const Part& any_part = known_parts().front();  // DSP counts do not depend on the part
   std::vector<int> matmuls;
   for (size_t p = 0; p < network.processes.size(); ++p) {

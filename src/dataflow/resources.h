@@ -77,8 +77,9 @@ Usage fifo_usage(int64_t depth, int64_t width_bits, bool* srl = nullptr);
 
 // Sets each matmul's P (a divisor of its columns, as the kernel needs) so that the design's DSPs
 // stay within `dsp_budget`: starting from P = 1, repeatedly raises to the next divisor the P of
-// the matmul with the most cycles per tile (timing.h) among those whose raise still fits. Throws UserError when even P = 1
-// everywhere exceeds the budget.
-void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOptions& timing, const ResourceOptions& options = {});
+// the matmul with the most cycles per tile (timing.h) among those whose raise still fits. Throws UserError when even P
+// = 1 everywhere exceeds the budget.
+void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOptions& timing,
+                        const ResourceOptions& options = {});
 
 }  // namespace inrarch::dataflow

@@ -28,8 +28,12 @@ class Series {
           halve(*values, std::plus<int64_t>(), 0);
         }
       }
-      for (auto& values : peak) halve(values, [](int64_t a, int64_t b) { return std::max(a, b); }, -1);
-      for (auto& values : last) halve(values, [](int64_t a, int64_t b) { return b >= 0 ? b : a; }, -1);
+      for (auto& values : peak)
+        halve(
+            values, [](int64_t a, int64_t b) { return std::max(a, b); }, -1);
+      for (auto& values : last)
+        halve(
+            values, [](int64_t a, int64_t b) { return b >= 0 ? b : a; }, -1);
     }
   }
 
@@ -276,8 +280,8 @@ Simulation simulate(const Network& network, const Schedule& schedule, const std:
                     const SimulationOptions& options) {
   std::vector<int> checked = depths.empty() ? depths_of(network) : depths;
   if (checked.size() != network.streams.size()) {
-    throw UserError("simulator: " + std::to_string(checked.size()) + " depths for " + std::to_string(network.streams.size()) +
-                    " streams");
+    throw UserError("simulator: " + std::to_string(checked.size()) + " depths for " +
+                    std::to_string(network.streams.size()) + " streams");
   }
   for (int depth : checked) {
     if (depth < 1) throw UserError("simulator: a FIFO depth of " + std::to_string(depth));

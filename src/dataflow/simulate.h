@@ -28,24 +28,24 @@ struct SimulationOptions {
 
 struct ProcessActivity {
   int64_t steps = 0;
-  int64_t done = -1;           // the cycle it finished (-1: deadlocked)
-  int64_t busy = 0;            // cycles it advanced or computed
-  int64_t input_stall = 0;     // cycles it waited for an empty FIFO
-  int64_t output_stall = 0;    // cycles it waited for a full FIFO
+  int64_t done = -1;         // the cycle it finished (-1: deadlocked)
+  int64_t busy = 0;          // cycles it advanced or computed
+  int64_t input_stall = 0;   // cycles it waited for an empty FIFO
+  int64_t output_stall = 0;  // cycles it waited for a full FIFO
   // Per bin: cycles busy, waiting for input, waiting for space.
   std::vector<int64_t> busy_series, input_stall_series, output_stall_series;
 };
 
 struct StreamActivity {
-  int64_t max_occupancy = 0;        // beats
-  std::vector<int64_t> occupancy;   // per bin: the largest occupancy in the bin
+  int64_t max_occupancy = 0;       // beats
+  std::vector<int64_t> occupancy;  // per bin: the largest occupancy in the bin
 };
 
 struct Simulation {
   bool deadlock = false;
-  WaitCycle cycle;                  // when deadlocked
-  int64_t cycles = 0;               // when not: the run's length
-  int64_t bin_cycles = 1;           // cycles per series bin
+  WaitCycle cycle;         // when deadlocked
+  int64_t cycles = 0;      // when not: the run's length
+  int64_t bin_cycles = 1;  // cycles per series bin
   std::vector<ProcessActivity> processes;
   std::vector<StreamActivity> streams;
 };

@@ -57,8 +57,8 @@ KernelSpec streaming(std::string kernel, const Process& process, const Network& 
   for (int s : process.inputs) ports.push_back(beat(s, false));
   for (int s : process.outputs) ports.push_back(beat(s, true));
   const int any = process.inputs.empty() ? process.outputs.front() : process.inputs.front();
-  return single_loop(std::move(kernel), loop("stream", network.streams[static_cast<size_t>(any)].tile_beats(), depth, ports),
-                     true);
+  return single_loop(std::move(kernel),
+                     loop("stream", network.streams[static_cast<size_t>(any)].tile_beats(), depth, ports), true);
 }
 
 }  // namespace
@@ -70,29 +70,37 @@ int op_latency(ir::Op op, bool floating_point) {
   switch (op) {
     case ir::Op::Neg:
     case ir::Op::Relu:
-    case ir::Op::Step: return 1;
+    case ir::Op::Step:
+      return 1;
     case ir::Op::Add:
-    case ir::Op::Sub: return floating_point ? 5 : 1;
+    case ir::Op::Sub:
+      return floating_point ? 5 : 1;
     case ir::Op::Mul:
-    case ir::Op::Scale: return floating_point ? 4 : 3;
-    case ir::Op::Div: return floating_point ? 12 : 36;
+    case ir::Op::Scale:
+      return floating_point ? 4 : 3;
+    case ir::Op::Div:
+      return floating_point ? 12 : 36;
     case ir::Op::Sin:
-    case ir::Op::Cos: return floating_point ? 30 : 20;
-    case ir::Op::Exp: return floating_point ? 20 : 15;
-    case ir::Op::Tanh: return floating_point ? 40 : 30;
-    case ir::Op::Sigmoid: return floating_point ? 35 : 40;
-    default: throw UserError(std::string("timing model: no elementwise operator ") + ir::op_name(op));
+    case ir::Op::Cos:
+      return floating_point ? 30 : 20;
+    case ir::Op::Exp:
+      return floating_point ? 20 : 15;
+    case ir::Op::Tanh:
+      return floating_point ? 40 : 30;
+    case ir::Op::Sigmoid:
+      return floating_point ? 35 : 40;
+    default:
+      throw UserError(std::string("timing model: no elementwise operator ") + ir::op_name(op));
   }
 }
 
-int64_t LoopSpec::cycles() const {
-  return (trips + steps_of_depth(depth, ii) - 1) * ii + 1;
-}
+int64_t LoopSpec::cycles() const { return (trips + steps_of_depth(depth, ii) - 1) * ii + 1; }
 
 int64_t KernelSpec::cycles_per_tile() const {
   int64_t cycles = 0;
   for (const LoopGroup& group : groups) {
-    for (const LoopSpec& spec : group.loops) cycles += group.repeat * (flattened ? spec.trips * spec.ii : spec.cycles());
+    for (const LoopSpec& spec : group.loops)
+      cycles += group.repeat * (flattened ? spec.trips * spec.ii : spec.cycles());
   }
   return cycles;
 }
@@ -107,7 +115,8 @@ std::string KernelSpec::describe() const {
     if (group.repeat > 1) text << group.repeat << " x [";
     for (size_t k = 0; k < group.loops.size(); ++k) {
       const LoopSpec& spec = group.loops[k];
-      text << (k ? " + " : "") << spec.name << " " << spec.trips << " (II " << spec.ii << ", depth " << spec.depth << ")";
+      text << (k ? " + " : "") << spec.name << " " << spec.trips << " (II " << spec.ii << ", depth " << spec.depth
+           << ")";
     }
     if (group.repeat > 1) text << "]";
   }
@@ -123,13 +132,15 @@ KernelSpec kernel_spec(const Network& network, int index, const TimingOptions& o
   const bool fp = options.floating_point;
   switch (process.kind) {
     case ProcessKind::ReadInput:  // io.h read_points: one flattened loop, one element per cycle
-      return single_loop("inrarch_hls::read_points",
-                         loop("read", stream(output(0)).tile_elements, kAxiDepth + kFifoAccessDepth, {element(output(0), true)}),
-                         true);
+      return single_loop(
+          "inrarch_hls::read_points",
+          loop("read", stream(output(0)).tile_elements, kAxiDepth + kFifoAccessDepth, {element(output(0), true)}),
+          true);
     case ProcessKind::WriteOutput:  // io.h write_points
-      return single_loop("inrarch_hls::write_points",
-                         loop("write", stream(input(0)).tile_elements, kFifoAccessDepth + kAxiDepth, {element(input(0), false)}),
-                         true);
+      return single_loop(
+          "inrarch_hls::write_points",
+          loop("write", stream(input(0)).tile_elements, kFifoAccessDepth + kAxiDepth, {element(input(0), false)}),
+          true);
     case ProcessKind::Fork:
       return streaming("inrarch_hls::fork", process, network, kFifoAccessDepth);
     case ProcessKind::Unary:
@@ -154,9 +165,10 @@ KernelSpec kernel_spec(const Network& network, int index, const TimingOptions& o
         // Row streaming: each input element updates the row's accumulators, P columns per cycle;
         // the row's outputs leave once its last element arrived.
         spec.kernel = "inrarch-like matmul";
-        spec.groups.push_back({process.rows,
-                               {loop("mac", process.inner * (process.cols / p), mac, {element(input(0), false, process.cols / p)}),
-                                loop("write", process.cols, fill, {element(output(0), true)})}});
+        spec.groups.push_back(
+            {process.rows,
+             {loop("mac", process.inner * (process.cols / p), mac, {element(input(0), false, process.cols / p)}),
+              loop("write", process.cols, fill, {element(output(0), true)})}});
         return spec;
       }
       // matmul.h: buffer the whole input tile, then for each group of P columns and each k one
@@ -178,25 +190,28 @@ KernelSpec kernel_spec(const Network& network, int index, const TimingOptions& o
       KernelSpec spec;
       spec.kernel = "inrarch_hls::reduce_sum";
       spec.groups.push_back({1, {loop("zero", out_elements, 1, {})}});
+      spec.groups.push_back({1,
+                             {loop("accumulate", in_elements, kFifoAccessDepth + kMemoryDepth + add,
+                                   {element(input(0), false)}, kMemoryDepth + add)}});
       spec.groups.push_back(
-          {1, {loop("accumulate", in_elements, kFifoAccessDepth + kMemoryDepth + add, {element(input(0), false)}, kMemoryDepth + add)}});
-      spec.groups.push_back({1, {loop("write", out_elements, kMemoryDepth + kFifoAccessDepth, {element(output(0), true)})}});
+          {1, {loop("write", out_elements, kMemoryDepth + kFifoAccessDepth, {element(output(0), true)})}});
       return spec;
     }
     case ProcessKind::Select: {  // select_concat.h select: perfect nest, flattened
       PortUse kept = element(output(0), true);
       kept.keep = process.keep;
       kept.keep_run = process.inner_size;
-      return single_loop("inrarch_hls::select",
-                         loop("select", stream(input(0)).tile_elements, kFifoAccessDepth, {element(input(0), false), kept}), true);
+      return single_loop(
+          "inrarch_hls::select",
+          loop("select", stream(input(0)).tile_elements, kFifoAccessDepth, {element(input(0), false), kept}), true);
     }
     case ProcessKind::Concat: {  // select_concat.h concat: per outer index, one loop per part
       KernelSpec spec;
       spec.kernel = "inrarch_hls::concat";
       LoopGroup group{process.outer, {}};
       for (size_t k = 0; k < process.inputs.size(); ++k) {
-        group.loops.push_back(loop("part" + std::to_string(k), process.axis_sizes.at(k) * process.inner_size, kFifoAccessDepth,
-                                   {element(input(k), false), element(output(0), true)}));
+        group.loops.push_back(loop("part" + std::to_string(k), process.axis_sizes.at(k) * process.inner_size,
+                                   kFifoAccessDepth, {element(input(k), false), element(output(0), true)}));
       }
       spec.groups.push_back(std::move(group));
       return spec;
@@ -204,9 +219,12 @@ KernelSpec kernel_spec(const Network& network, int index, const TimingOptions& o
     case ProcessKind::Reorder: {  // select_concat.h reorder: buffer the tile, then emit
       KernelSpec spec;
       spec.kernel = "inrarch_hls::reorder";
-      spec.groups.push_back({1, {loop("read", stream(input(0)).tile_elements, kFifoAccessDepth + kMemoryDepth, {element(input(0), false)})}});
-      spec.groups.push_back({1, {loop("write", static_cast<int64_t>(process.index_map.size()), kMemoryDepth + kFifoAccessDepth,
-                                      {element(output(0), true)})}});
+      spec.groups.push_back({1,
+                             {loop("read", stream(input(0)).tile_elements, kFifoAccessDepth + kMemoryDepth,
+                                   {element(input(0), false)})}});
+      spec.groups.push_back({1,
+                             {loop("write", static_cast<int64_t>(process.index_map.size()),
+                                   kMemoryDepth + kFifoAccessDepth, {element(output(0), true)})}});
       return spec;
     }
   }
@@ -218,7 +236,8 @@ namespace {
 // Expands one process's kernel into its steps (see the execution model in timing.h).
 class Expander {
  public:
-  Expander(const Network& network, ProcessSchedule& out, bool untimed) : network_(network), out_(out), untimed_(untimed) {}
+  Expander(const Network& network, ProcessSchedule& out, bool untimed)
+      : network_(network), out_(out), untimed_(untimed) {}
 
   void run(const KernelSpec& spec, int64_t tiles) {
     if (spec.flattened) {
@@ -325,8 +344,8 @@ class Expander {
   const Network& network_;
   ProcessSchedule& out_;
   bool untimed_;
-  int64_t now_ = -1;           // time of the latest step or loop cycle, unstalled
-  int64_t last_emitted_ = 0;   // time of the latest emitted step (0 before the first)
+  int64_t now_ = -1;                 // time of the latest step or loop cycle, unstalled
+  int64_t last_emitted_ = 0;         // time of the latest emitted step (0 before the first)
   std::map<int, int64_t> elements_;  // per stream: elements this process's reader/writer handled
   std::map<std::vector<int32_t>, uint32_t> pattern_offsets_;
 };
@@ -339,7 +358,8 @@ Schedule build_schedule(const Network& network, const TimingOptions& options, in
   schedule.tiles = tiles;
   schedule.processes.resize(network.processes.size());
   for (size_t p = 0; p < network.processes.size(); ++p) {
-    Expander(network, schedule.processes[p], options.untimed).run(kernel_spec(network, static_cast<int>(p), options), tiles);
+    Expander(network, schedule.processes[p], options.untimed)
+        .run(kernel_spec(network, static_cast<int>(p), options), tiles);
   }
   for (const Stream& stream : network.streams) schedule.beats.push_back(stream.tile_beats() * tiles);
   // Every beat a producer writes must be read once: a mismatch is a bug of a kernel description.
@@ -352,9 +372,9 @@ Schedule build_schedule(const Network& network, const TimingOptions& options, in
   }
   for (size_t s = 0; s < network.streams.size(); ++s) {
     if (written[s] != schedule.beats[s] || read[s] != schedule.beats[s]) {
-      throw std::logic_error("timing model: stream " + network.streams[s].name + " carries " + std::to_string(schedule.beats[s]) +
-                             " beats but its kernels write " + std::to_string(written[s]) + " and read " +
-                             std::to_string(read[s]));
+      throw std::logic_error("timing model: stream " + network.streams[s].name + " carries " +
+                             std::to_string(schedule.beats[s]) + " beats but its kernels write " +
+                             std::to_string(written[s]) + " and read " + std::to_string(read[s]));
     }
   }
   return schedule;

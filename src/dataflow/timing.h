@@ -65,12 +65,12 @@ struct PortUse {
 };
 
 struct LoopSpec {
-  std::string name;        // "read", "mac", "write", "stream", ...
-  int64_t trips = 0;       // iterations of one instance
+  std::string name;   // "read", "mac", "write", "stream", ...
+  int64_t trips = 0;  // iterations of one instance
   int ii = 1;
-  int depth = 0;           // pipeline depth in cycles
+  int depth = 0;               // pipeline depth in cycles
   std::vector<PortUse> ports;  // empty: a loop nest without FIFO accesses (only its cycles count)
-  int64_t cycles() const;  // unstalled: trips * ii + depth
+  int64_t cycles() const;      // unstalled: trips * ii + depth
 };
 
 // A group of loops run `repeat` times in sequence (a matmul's row loop, a concat's outer loop).
@@ -107,7 +107,8 @@ struct ProcessSchedule {
     return {accesses.data() + step.pattern + 2, static_cast<size_t>(accesses[step.pattern])};
   }
   std::span<const int32_t> writes(const Step& step) const {
-    return {accesses.data() + step.pattern + 2 + accesses[step.pattern], static_cast<size_t>(accesses[step.pattern + 1])};
+    return {accesses.data() + step.pattern + 2 + accesses[step.pattern],
+            static_cast<size_t>(accesses[step.pattern + 1])};
   }
 };
 
