@@ -12,13 +12,13 @@
 namespace inrarch {
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
 
-Run run_cli(const std::string& arguments) {
-  Run result;
+CliRun run_cli(const std::string& arguments) {
+  CliRun result;
   const std::string command = std::string(INRARCH_CLI) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -36,7 +36,7 @@ std::filesystem::path scratch(const std::string& name) {
 }
 
 TEST(Cli, InfoOnTheBuiltInDefault) {
-  const Run run = run_cli("info");
+  const CliRun run = run_cli("info");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // 2->256 (768) + 3 x 256->256 (65792 each) + 256->3 (771) parameters.
   EXPECT_NE(run.output.find("parameters: 198915"), std::string::npos) << run.output;
@@ -59,7 +59,7 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
       {"frobnicate", "frobnicate"},
   };
   for (const auto& c : cases) {
-    const Run run = run_cli(c.arguments);
+    const CliRun run = run_cli(c.arguments);
     EXPECT_EQ(run.exit_code, 2) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find("error"), std::string::npos) << c.arguments << "\n" << run.output;
@@ -69,7 +69,7 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
 TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
   const auto path = scratch("corrupt.onnx");
   std::ofstream(path, std::ios::binary) << "\x08\x07garbage that is not a protobuf \xff\xfe";
-  const Run run = run_cli("info " + path.string());
+  const CliRun run = run_cli("info " + path.string());
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find(path.string()), std::string::npos) << run.output;
 }
@@ -77,7 +77,7 @@ TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
 TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
   const std::string data = INRARCH_TEST_DATA;
   const auto out = scratch("eval.npy");
-  const Run run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
+  const CliRun run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
                           out.string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor ours = models::read_npy(out.string());
@@ -90,7 +90,7 @@ TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
 
 TEST(Cli, GradWritesArrayAndSidecar) {
   const auto out = scratch("grad.npy");
-  const Run run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
+  const CliRun run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor values = models::read_npy(out.string());
   EXPECT_EQ(values.shape, (std::vector<int64_t>{15, 3, 6}));
@@ -99,6 +99,27 @@ TEST(Cli, GradWritesArrayAndSidecar) {
   const auto json = nlohmann::json::parse(sidecar);
   EXPECT_EQ(json["names"], nlohmann::json({"f", "f_x", "f_y", "f_xx", "f_xy", "f_yy"}));
   EXPECT_EQ(json["multi_indices"][4], nlohmann::json({1, 1}));
+}
+
+}  // namespace
+}  // namespace inrarch
+
+namespace inrarch {
+namespace {
+
+TEST(Cli, FitThenEditASmallImage) {
+  const auto model = scratch("fit.onnx");
+  const CliRun fit = run_cli("fit --size 24x24 --width 24 --hidden 1 --steps 60 --lr 1e-3 --batch 0 -o " + model.string());
+  ASSERT_EQ(fit.exit_code, 0) << fit.output;
+  EXPECT_NE(fit.output.find("image PSNR"), std::string::npos) << fit.output;
+  const auto image = scratch("edit.png");
+  const CliRun edit = run_cli("edit " + model.string() + " --size 24x24 --op laplacian -o " + image.string());
+  ASSERT_EQ(edit.exit_code, 0) << edit.output;
+  EXPECT_TRUE(std::filesystem::exists(image));
+  EXPECT_NE(edit.output.find("PSNR"), std::string::npos) << edit.output;
+  const CliRun bad = run_cli("edit " + model.string() + " --size 24x24 --op swirl -o " + image.string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--op swirl"), std::string::npos) << bad.output;
 }
 
 }  // namespace

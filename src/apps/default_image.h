@@ -20,4 +20,9 @@ namespace inrarch::apps {
 // RGB, values in [0, 1]. Throws UserError for sizes below 2 or above 16384.
 Image default_image(int64_t height = 256, int64_t width = 256);
 
+// The same kinds of shapes with positions, sizes, colours, the rings' frequency and the square's
+// rotation drawn from `seed` (seed 0: the default image). A family of different but similar pictures
+// for training on some and testing on others. Same size limits.
+Image default_image_variant(uint64_t seed, int64_t height = 256, int64_t width = 256);
+
 }  // namespace inrarch::apps

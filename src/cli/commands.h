@@ -11,6 +11,13 @@ struct ModelOptions {
   std::string dtype = "f32";
 };
 
+// Which executor runs the graph: the fast engine (default) or the f64 reference evaluator (the
+// oracle, slow).
+struct ExecutionOptions {
+  std::string engine = "fast";
+  int threads = 0;  // 0: all cores
+};
+
 struct PointOptions {
   std::string points;  // .npy [P, d]
   std::string grid;    // "HxW"
@@ -23,12 +30,14 @@ struct InfoOptions {
 struct EvalOptions {
   ModelOptions model;
   PointOptions points;
+  ExecutionOptions execution;
   std::string output;
 };
 
 struct GradOptions {
   ModelOptions model;
   PointOptions points;
+  ExecutionOptions execution;
   int order = 1;
   std::string method = "taylor";
   std::string layout = "unique";
@@ -47,7 +56,13 @@ struct GraphOptions {
   std::string print_after;  // comma-separated pass names or "all"
 };
 
+struct ExportOptions {
+  ModelOptions model;
+  std::string output;
+};
+
 int run_info(const InfoOptions& options);
+int run_export(const ExportOptions& options);
 int run_eval(const EvalOptions& options);
 int run_grad(const GradOptions& options);
 int run_graph(const GraphOptions& options);

@@ -17,8 +17,9 @@ Tensor load_points(const PointOptions& options, int64_t dims);
 namespace inrarch::cli {
 
 // Evaluates the graph's first output on `points` (fed to input `input_name`) in chunks of points,
-// with a progress bar, and stacks the chunks along the point axis.
+// with a progress bar, and stacks the chunks along the point axis. The fast engine computes in the
+// graph's dtype; the reference evaluator always in f64.
 Tensor evaluate_points(const ir::Graph& graph, const std::string& input_name, const Tensor& points,
-                       const std::string& label);
+                       const ExecutionOptions& execution, const std::string& label);
 
 }  // namespace inrarch::cli

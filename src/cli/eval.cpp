@@ -12,7 +12,7 @@ int run_eval(const EvalOptions& options) {
   const ir::NodeId coords = autodiff::coordinate_input(graph, "");
   const ir::Node& input = graph.node(coords);
   const Tensor points = load_points(options.points, input.shape[1]);
-  const Tensor values = evaluate_points(graph, input.attrs.name, points, "eval");
+  const Tensor values = evaluate_points(graph, input.attrs.name, points, options.execution, "eval");
   models::write_npy(options.output, values, input.dtype);
   std::printf("wrote %s %s\n", options.output.c_str(), ir::shape_string(values.shape).c_str());
   return 0;

@@ -65,7 +65,7 @@ int run_grad(const GradOptions& options) {
   const ir::Node& input = forward.node(coords);
   const Tensor points = load_points(options.points, input.shape[1]);
   const ir::Graph optimized = passes::optimize(autodiff::derive(forward, spec));
-  const Tensor values = evaluate_points(optimized, input.attrs.name, points, "grad");
+  const Tensor values = evaluate_points(optimized, input.attrs.name, points, options.execution, "grad");
   models::write_npy(options.output, values, input.dtype);
 
   const int dims = static_cast<int>(input.shape[1]);

@@ -8,6 +8,7 @@
 
 #include "autodiff/derive.h"
 #include "cli/common.h"
+#include "cli/simulate.h"
 #include "dataflow/lower.h"
 #include "hls/codegen.h"
 #include "passes/pipeline.h"
@@ -86,7 +87,12 @@ int run_compile(const CompileOptions& options) {
   lowering.default_depth = options.depth;
   lowering.max_block = options.block;
   lowering.matmul_parallel = options.parallel;
-  const dataflow::Network network = dataflow::lower(graph, lowering);
+  dataflow::Network network = dataflow::lower(graph, lowering);
+  DesignChoices choices{options.dsp_budget, options.fifo_strategy, 1, true, {}, {}};
+  choices.tiles = std::max<int64_t>(4, dataflow::tiles_for(network, std::max<int64_t>(1, options.test_points)));
+  choices.timing.floating_point = choices.resources.floating_point = !project.number.fixed;
+  choices.resources.word_bits = project.number.width;
+  std::printf("%s\n", apply_design_choices(network, choices).c_str());
   hls::write_project(graph, network, project, options.output);
   std::printf("wrote %s: %zu processes, %zu streams, %lld FIFO elements, tile of %lld points (%s)\n",
               options.output.c_str(), network.processes.size(), network.streams.size(),

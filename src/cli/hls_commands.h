@@ -24,6 +24,10 @@ struct CompileOptions {
   int block = 4;                     // largest elements per FIFO beat
   int parallel = 4;                  // largest matmul columns per cycle
   std::string output;                // project directory
+  // Dataflow analysis (cli/simulate.h): FIFO depths by a strategy (none: keep the --depths
+  // policy), planned for the testbench's points but at least four tiles; P per matmul to fit.
+  std::string fifo_strategy = "analytic";
+  int64_t dsp_budget = 0;
 };
 
 struct CsimOptions {

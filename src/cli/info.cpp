@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "models/onnx_export.h"
 
 namespace inrarch::cli {
 namespace {
@@ -78,6 +79,12 @@ int run_info(const InfoOptions& options) {
               static_cast<long long>(ir::matmul_macs_per_point(graph)));
   for (const auto& [name, count] : ir::op_histogram(graph)) std::printf(" %s=%d", name.c_str(), count);
   std::printf("\n");
+  return 0;
+}
+
+int run_export(const ExportOptions& options) {
+  models::export_onnx(load(options.model), options.output);
+  std::printf("wrote %s\n", options.output.c_str());
   return 0;
 }
 

@@ -185,6 +185,8 @@ Tensor evaluate_node(const Node& node, const std::vector<const Tensor*>& in, int
   }
 }
 
+}  // namespace
+
 int64_t bind_batch(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs) {
   int64_t batch = -1;
   for (ir::NodeId id : graph.inputs()) {
@@ -206,8 +208,6 @@ int64_t bind_batch(const ir::Graph& graph, const std::map<std::string, Tensor>& 
   }
   return batch < 0 ? 1 : batch;
 }
-
-}  // namespace
 
 std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs) {
   const int64_t batch = bind_batch(graph, inputs);

@@ -16,4 +16,8 @@ namespace inrarch::exec {
 // from their shapes. Throws ir::Error on a missing input or inconsistent shapes.
 std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs);
 
+// The number of points `inputs` bind the batch symbol to (1 when no input has a batch axis): the
+// input checks every executor shares. Throws ir::Error on a missing input or a mismatched shape.
+int64_t bind_batch(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs);
+
 }  // namespace inrarch::exec

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "dataflow/timing.h"
 #include "exec/reference.h"
 #include "util/error.h"
 
@@ -136,8 +137,8 @@ class ModelWriter {
 
   std::string depth_table() const {
     std::ostringstream out;
-    out << "// FIFO depth table: one constant per stream, in beats of that stream's block. The lowering's\n"
-        << "// depth policy filled it; a FIFO-sizing pass may rewrite it. In the C-simulation,\n"
+    out << "// FIFO depth table: one constant per stream, in beats of that stream's block, from the FIFO\n"
+        << "// sizing of `inrarch compile --fifo-strategy` (or the lowering's policy with none). In the C-simulation,\n"
         << "// INRARCH_CSIM_DEPTH=N (or ./csim_model --depth N) overrides every entry.\n"
         << "#pragma once\n\n";
     for (const Stream& stream : network_.streams) {
@@ -205,7 +206,11 @@ class ModelWriter {
       parameters.push_back("int num_points");
     }
     parameters.push_back("int tiles");
+    dataflow::TimingOptions timing;  // the timing model the analysis and FIFO sizing used
+    timing.floating_point = !options_.number.fixed;
+    const auto index = static_cast<int>(&process - network_.processes.data());
     out << "// " << process.name << " [" << dataflow::kind_name(process.kind) << "]\n"
+        << "// timing model: " << dataflow::kernel_spec(network_, index, timing).describe() << "\n"
         << "void p_" << process.name << "(";
     for (size_t k = 0; k < parameters.size(); ++k) out << (k ? ", " : "") << parameters[k];
     out << ") {\n#pragma HLS INLINE off\n" << body(process) << "}\n";

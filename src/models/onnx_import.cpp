@@ -315,6 +315,7 @@ class Importer {
   // The op handlers, one per supported ONNX op (see handlers()).
   Value identity(const Call& call) { return call.operand(0); }
   Value unary(const Call& call, ir::Op op) { return runtime_value(builder_.unary(op, data(call.operand(0)))); }
+  Value leaky_relu(const Call& call);
   Value binary(const Call& call, ir::Op op);
   Value gemm(const Call& call);
   Value matmul(const Call& call);
@@ -366,6 +367,7 @@ const std::map<std::string, Handler>& handlers() {
       {"Gemm", [](Importer& i, const Call& c) { return i.gemm(c); }},
       {"Greater", [](Importer& i, const Call& c) { return i.greater(c); }},
       {"Identity", [](Importer& i, const Call& c) { return i.identity(c); }},
+      {"LeakyRelu", [](Importer& i, const Call& c) { return i.leaky_relu(c); }},
       {"MatMul", [](Importer& i, const Call& c) { return i.matmul(c); }},
       {"Mul", [](Importer& i, const Call& c) { return i.binary(c, ir::Op::Mul); }},
       {"Neg", [](Importer& i, const Call& c) { return i.unary(c, ir::Op::Neg); }},
@@ -475,6 +477,17 @@ Value Importer::binary(const Call& call, ir::Op op) {
     return runtime_value(builder_.mul(broadcast_to(data(a), out), broadcast_to(data(reciprocal), out)));
   }
   return runtime_value(builder_.binary(op, broadcast_to(data(a), out), broadcast_to(data(b), out)));
+}
+
+// max(x, alpha x) for x > 0 or not: relu(x) - alpha relu(-x). INSP-Net's heads use alpha 0
+// (F.leaky_relu(negative_slope=0)), which is just Relu.
+Value Importer::leaky_relu(const Call& call) {
+  const NodeId x = data(call.operand(0));
+  const double alpha = float_attribute(call.proto, "alpha", 0.01);
+  const NodeId positive_part = builder_.unary(ir::Op::Relu, x);
+  if (alpha == 0.0) return runtime_value(positive_part);
+  const NodeId negative_part = builder_.unary(ir::Op::Relu, builder_.neg(x));
+  return runtime_value(builder_.sub(positive_part, builder_.scale(negative_part, alpha)));
 }
 
 Value Importer::gemm(const Call& call) {

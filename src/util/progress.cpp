@@ -34,9 +34,9 @@ void Progress::update(int64_t done, const std::string& detail) {
 
 void Progress::finish(const std::string& detail) {
   if (finished_) return;
+  const bool shown_complete = done_ == total_ && last_quarter_ == 4;
   done_ = total_;
-  last_quarter_ = -1;
-  draw(detail);
+  if (terminal_ || !shown_complete || !detail.empty()) draw(detail);
   if (terminal_) std::fputc('\n', stderr);
   finished_ = true;
 }
