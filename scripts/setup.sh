@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libstb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-onnx python3-matplotlib
+  libopenblas0-openmp  # PyTorch baselines on an optimised BLAS, not netlib's reference one
 )
 
 missing=()

@@ -428,12 +428,7 @@ TEST(BatchSharedMatmul, MergesIndependentProductsOfOneWeight) {
   const auto x = b.input("x", {kBatch, 4});
   const auto w = b.constant({8, 4}, iota_values(32, 1.0), "w");
   const std::vector<NodeId> lefts = {x, b.unary(Op::Sin, x), b.unary(Op::Cos, x), b.scale(x, 2.0), b.mul(x, x)};
-  for (size_t i = 0; i < lefts.size(); ++i) {
-    // Built with append: GCC 12's -Wrestrict misfires on "t" + std::to_string(i) at -O3.
-    std::string name = "t";
-    name += std::to_string(i);
-    b.add_output(name, b.matmul(lefts[i], w, false, true));
-  }
+  for (size_t i = 0; i < lefts.size(); ++i) b.add_output("t" + std::to_string(i), b.matmul(lefts[i], w, false, true));
   b.add_output("other_weight", b.matmul(x, b.constant({4, 4}, iota_values(16, 2.0), "v")));
   const Graph graph = b.finish();
   ASSERT_EQ(count_op(graph, Op::MatMul), 6);
