@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 
 #include "autodiff/derive.h"
@@ -561,10 +560,13 @@ TEST(HlsCsim, ForkJoinDeadlocksWithShallowFifosAndTheReportNamesTheCycle) {
   // its depths) and rebuilding deadlocks without any override.
   const fs::path table = project.directory() / "stream_depths.h";
   std::ifstream in(table);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string rewritten;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("const int kDepth_", 0) == 0) line = line.substr(0, line.find("= ")) + "= 2;";
+    rewritten += line + "\n";
+  }
   in.close();
-  std::ofstream(table) << std::regex_replace(text.str(), std::regex(R"(= \d+;)"), "= 2;");
+  std::ofstream(table) << rewritten;
   project.build();
   const CommandResult shallow = project.simulate();
   EXPECT_EQ(shallow.status, 3) << shallow.output;
