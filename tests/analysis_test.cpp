@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -443,15 +443,17 @@ TEST(DataflowAnalysis, AgreesWithTheThreadedCSimulation) {
   EXPECT_EQ(sized.status, 0) << sized.output;
   const CommandResult deadlocked = run_command("cd " + directory.string() + " && ./csim_model --depth 2");
   EXPECT_EQ(deadlocked.status, 3) << deadlocked.output;
-  std::smatch line;
-  ASSERT_TRUE(std::regex_search(deadlocked.output, line, std::regex("csim: wait-for cycle: ([^\n]*)")))
-      << deadlocked.output;
+  const std::string marker = "csim: wait-for cycle: ";
+  const size_t at = deadlocked.output.find(marker);
+  ASSERT_NE(at, std::string::npos) << deadlocked.output;
+  const std::string line =
+      deadlocked.output.substr(at + marker.size(), deadlocked.output.find('\n', at) - at - marker.size());
   std::set<std::string> csim_processes;
-  std::istringstream words(line[1].str());
+  std::istringstream words(line);
   for (std::string word; words >> word;) {
     if (word != "->" && word.find("_to_") == std::string::npos) csim_processes.insert(word);
   }
-  EXPECT_EQ(csim_processes, cycle_processes(network, shallow.cycle)) << line[1] << "\n" << shallow.cycle.text;
+  EXPECT_EQ(csim_processes, cycle_processes(network, shallow.cycle)) << line << "\n" << shallow.cycle.text;
   std::ifstream source(directory / "model.cpp");
   const std::string text((std::istreambuf_iterator<char>(source)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("// timing model: inrarch_hls::matmul: read"), std::string::npos);
@@ -488,11 +490,12 @@ TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
   ASSERT_EQ(rerun.status, 0) << rerun.output;
   EXPECT_NE(rerun.output.find("the project's own"), std::string::npos) << rerun.output;
   std::ifstream depths(project / "stream_depths.h");
-  std::map<std::string, int> table;
-  std::smatch match;
+  std::map<std::string, int> table;  // lines "const int kDepth_<stream> = <depth>;  // ..."
+  const std::string prefix = "const int kDepth_";
   for (std::string text; std::getline(depths, text);) {
-    if (std::regex_search(text, match, std::regex(R"(const int kDepth_(\w+) = (\d+);)")))
-      table[match[1]] = std::stoi(match[2]);
+    if (text.rfind(prefix, 0) != 0) continue;
+    const size_t equals = text.find(" = ");
+    table[text.substr(prefix.size(), equals - prefix.size())] = std::stoi(text.substr(equals + 3));
   }
   std::ifstream rerun_file(out / "simulation.json");
   const nlohmann::json rerun_json = nlohmann::json::parse(rerun_file);

@@ -182,6 +182,7 @@ int run_simulate(const SimulateOptions& options) {
   dataflow::ResourceOptions resource_options;
   resource_options.word_bits = number.width;
   resource_options.floating_point = !number.fixed;
+  resource_options.kernels = timing.kernels;
 
   const int64_t tiles = dataflow::tiles_for(network, options.num_points);
   DesignChoices choices;

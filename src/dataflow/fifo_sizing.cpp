@@ -5,7 +5,6 @@
 #include <limits>
 #include <numeric>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -254,15 +253,18 @@ bool holds_for(const Network& network, const FifoSizing& sizing, const SizingOpt
 
 FifoStrategySpec parse_fifo_strategy(const std::string& text) {
   FifoStrategySpec spec;
-  std::smatch match;
   if (text == "analytic") return spec;
   if (text == "double-shrink") {
     spec.strategy = FifoStrategy::DoubleShrink;
     return spec;
   }
-  if (std::regex_match(text, match, std::regex(R"(uniform:(\d{1,9}))")) && std::stoi(match[1]) >= 1) {
+  const std::string prefix = "uniform:";
+  const std::string digits = text.substr(std::min(text.size(), prefix.size()));
+  if (text.rfind(prefix, 0) == 0 && !digits.empty() && digits.size() <= 9 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+      std::stoi(digits) >= 1) {
     spec.strategy = FifoStrategy::Uniform;
-    spec.uniform_depth = std::stoi(match[1]);
+    spec.uniform_depth = std::stoi(digits);
     return spec;
   }
   throw UserError("--fifo-strategy " + text + ": expected analytic, double-shrink or uniform:D with D >= 1");

@@ -154,8 +154,13 @@ Usage kernel_usage(const Network& network, const Process& process, const Resourc
       lane += operator_cost(ir::Op::Add, options);
       usage = times(lane, p);
       usage += memory(process.inner * process.cols, w, p);  // weights, cyclic by P
-      usage += memory(process.rows * process.inner, w);     // the buffered input tile
-      usage += memory(process.rows * process.cols, w, p);   // accumulators, cyclic by P
+      if (options.kernels == KernelStyle::InrArch) {
+        usage += memory(process.cols, w, p);  // one row's accumulators
+        usage += control(2);
+        break;
+      }
+      usage += memory(process.rows * process.inner, w);    // the buffered input tile
+      usage += memory(process.rows * process.cols, w, p);  // accumulators, cyclic by P
       usage += control(3);
       break;
     }

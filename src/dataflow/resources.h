@@ -42,8 +42,9 @@ struct Usage {
 };
 
 struct ResourceOptions {
-  int word_bits = 32;           // width of data_t (ap_fixed<32, 10> or float)
-  bool floating_point = false;  // float operators instead of fixed-point ones
+  int word_bits = 32;                          // width of data_t (ap_fixed<32, 10> or float)
+  bool floating_point = false;                 // float operators instead of fixed-point ones
+  KernelStyle kernels = KernelStyle::Library;  // which matmul's buffers to count
 };
 
 struct KernelUsage {
