@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "apps/default_image.h"
+#include "apps/engine_runner.h"
 #include "apps/fit.h"
 #include "apps/insp.h"
 #include "apps/panel.h"
@@ -26,6 +27,9 @@ struct GridSize {
   int64_t height = 0;
   int64_t width = 0;
 };
+
+// Every graph of these commands (fits, features, head training, rendering) runs on the fast engine.
+apps::RunnerFactory engine(int threads) { return apps::engine_runner_factory({.dtype = ir::DType::F32, .threads = threads}); }
 
 std::string decibels(double psnr) {
   char text[32];
@@ -71,7 +75,7 @@ ir::Graph fit_inr(const apps::Image& image, const InspTrainCommand& options, con
   Progress progress(label, options.fit_steps);
   const apps::FitResult result = apps::fit_siren(
       models::grid_points({image.height, image.width}), apps::image_to_tensor(image), fit,
-      [&](int step, double, double psnr) { progress.update(step, "PSNR " + decibels(psnr)); });
+      [&](int step, double, double psnr) { progress.update(step, "PSNR " + decibels(psnr)); }, engine(options.threads));
   progress.finish("PSNR " + decibels(result.psnr));
   return apps::trained_graph(result, ir::DType::F64);
 }
@@ -119,7 +123,7 @@ std::vector<LabelledExample> training_examples(apps::InspTask task, const InspTr
       throw UserError("insp train --task denoise --model needs --image, the clean picture the noisy INR stands for");
     }
     const apps::Image clean = options.image.empty()
-                                  ? apps::render_on_grid(inr, size.height, size.width, apps::reference_runner_factory())
+                                  ? apps::render_on_grid(inr, size.height, size.width, engine(options.threads))
                                   : apps::read_image(options.image, 3);
     examples.push_back({options.model, {std::move(inr), apps::task_target(task, clean, task_options)}});
     return examples;
@@ -153,10 +157,9 @@ struct Scores {
 };
 
 // Prints and returns the PSNRs of one example; adds its tiles to `tiles`.
-Scores score(const LabelledExample& labelled, const ir::Graph& head, const char* set,
+Scores score(const LabelledExample& labelled, const ir::Graph& head, const char* set, const apps::RunnerFactory& runners,
              std::vector<apps::PanelTile>& tiles) {
   const apps::Image& target = labelled.example.target;
-  const auto runners = apps::reference_runner_factory();
   const apps::Image identity = apps::render_on_grid(labelled.example.inr, target.height, target.width, runners);
   const apps::Image edited =
       apps::render_on_grid(apps::build_insp_graph(labelled.example.inr, head), target.height, target.width, runners);
@@ -193,9 +196,10 @@ int run_insp_train(const InspTrainCommand& options) {
   for (const LabelledExample& labelled : training) examples.push_back(labelled.example);
 
   Progress progress("train head", options.steps);
-  const apps::InspHead head = apps::train_insp_head(examples, train, [&](int step, double loss) {
-    progress.update(step, "PSNR " + decibels(apps::psnr_from_mse(loss)));
-  });
+  const apps::InspHead head = apps::train_insp_head(
+      examples, train,
+      [&](int step, double loss) { progress.update(step, "PSNR " + decibels(apps::psnr_from_mse(loss))); },
+      engine(options.threads));
   progress.finish();
   const ir::Graph head_graph = apps::build_head_graph(head, ir::DType::F32);
   models::export_onnx(head_graph, options.output);
@@ -206,10 +210,10 @@ int run_insp_train(const InspTrainCommand& options) {
   std::printf("\n%s: PSNR against the pixel-domain target (dB)\n%-5s | %-22s | %8s | %8s | %s\n", options.task.c_str(),
               "set", "image", "identity", "head", "gain");
   std::vector<apps::PanelTile> tiles;
-  for (const LabelledExample& labelled : training) score(labelled, head_graph, "train", tiles);
+  for (const LabelledExample& labelled : training) score(labelled, head_graph, "train", engine(options.threads), tiles);
   double identity = 0.0, edited = 0.0;
   for (const LabelledExample& labelled : testing) {
-    const Scores scores = score(labelled, head_graph, "test", tiles);
+    const Scores scores = score(labelled, head_graph, "test", engine(options.threads), tiles);
     identity += scores.identity / static_cast<double>(testing.size());
     edited += scores.head / static_cast<double>(testing.size());
   }
@@ -233,7 +237,7 @@ int run_insp_apply(const InspApplyCommand& options) {
               static_cast<long long>(ir::matmul_macs_per_point(fused)));
   Progress progress("insp apply", size.height * size.width);
   const apps::Image image =
-      apps::render_on_grid(fused, size.height, size.width, apps::reference_runner_factory(),
+      apps::render_on_grid(fused, size.height, size.width, engine(options.threads),
                            [&](int64_t done, int64_t) { progress.update(done); });
   progress.finish();
   apps::write_png(image, options.output);

@@ -43,6 +43,7 @@ struct InspTrainCommand {
   double amount = 1.0;
   std::string output;  // head .onnx
   std::string panel;   // optional PNG: INR | head | target for each image, in the order of the report
+  int threads = 0;     // of the fast engine, which runs every graph; 0: all hardware threads
 };
 
 struct InspApplyCommand {
@@ -50,6 +51,7 @@ struct InspApplyCommand {
   std::string head;  // .onnx
   std::string size = "256x256";
   std::string output;  // PNG
+  int threads = 0;
 };
 
 int run_insp_train(const InspTrainCommand& options);

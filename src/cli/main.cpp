@@ -73,12 +73,14 @@ void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, 
   t.add_option("--amount", train.amount, "sharpen: Laplacian amount")->capture_default_str();
   t.add_option("-o,--output", train.output, "the trained head (.onnx)")->required();
   t.add_option("--panel", train.panel, "PNG of INR | head | target per image");
+  t.add_option("--threads", train.threads, "engine threads (0: all)")->capture_default_str();
 
   apply_command = insp->add_subcommand("apply", "edit an INR with a head, fused after its derivative graph");
   add_model(*apply_command, apply.model);
   apply_command->add_option("--head", apply.head, "the head (.onnx, ours or PyTorch's)")->required();
   apply_command->add_option("--size", apply.size, "image size HxW")->capture_default_str();
   apply_command->add_option("-o,--output", apply.output, "the edited image (PNG)")->required();
+  apply_command->add_option("--threads", apply.threads, "engine threads (0: all)")->capture_default_str();
 }
 
 }  // namespace
