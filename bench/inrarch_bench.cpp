@@ -4,18 +4,20 @@
 //   build/release/bench/inrarch_bench --model SPEC --points P --order N --method taylor --threads T --repeats R
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 + Eigen AVX-512, GCC bug 105593
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <thread>
 
 #include "autodiff/derive.h"
 #include "exec/engine/engine.h"
+#include "exec/engine/thread_pool.h"
 #include "models/model.h"
 #include "passes/pipeline.h"
 
@@ -35,27 +37,39 @@ double median(std::vector<double> values) {
   return values.size() % 2 ? values[middle] : 0.5 * (values[middle - 1] + values[middle]);
 }
 
-// GFLOPS of [rows, width] x [width, width] in float, rows split over `threads` as the engine splits
-// points, best of a few runs.
+// GFLOPS of [rows, width] x [width, width] in float, rows split over the threads of a pool made
+// beforehand, as the engine splits points, best of a few runs.
 double sgemm_gflops(int64_t rows, int64_t width, int threads) {
   const RowMajor a = RowMajor::Random(rows, width);
   const RowMajor b = RowMajor::Random(width, width);
   RowMajor c(rows, width);
+  exec::engine::ThreadPool pool(threads);
   const int64_t per_thread = (rows + threads - 1) / threads;
   double best_ms = 1e300;
   for (int run = 0; run < 5; ++run) {
     const auto start = Clock::now();
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
+    pool.parallel_for(threads, [&](int64_t t, int) {
       const int64_t first = t * per_thread;
       const int64_t count = std::min(per_thread, rows - first);
-      if (count <= 0) break;
-      workers.emplace_back([&, first, count] { c.middleRows(first, count).noalias() = a.middleRows(first, count) * b; });
-    }
-    for (auto& worker : workers) worker.join();
+      if (count > 0) c.middleRows(first, count).noalias() = a.middleRows(first, count) * b;
+    });
     best_ms = std::min(best_ms, milliseconds_since(start));
   }
   return 2.0 * static_cast<double>(rows * width * width) / (best_ms * 1e6);
+}
+
+// Resident now; the difference to the later peak over-counts rather than under-counts the growth.
+double current_rss_mb() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
+  return static_cast<double>(resident_pages * sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
 }  // namespace
@@ -84,6 +98,7 @@ int main(int argc, char** argv) {
     spec.order = order;
     spec.method = method == "taylor" ? autodiff::Method::Taylor : autodiff::Method::Nested;
     const ir::Graph graph = passes::optimize(autodiff::derive(forward, spec));
+    const double rss_before_engine_mb = current_rss_mb();
     exec::Engine engine = exec::Engine::compile(graph, {.dtype = ir::DType::F32, .threads = threads});
     const ir::NodeId coords = autodiff::coordinate_input(forward, "");
     const int64_t dims = forward.node(coords).shape[1];
@@ -109,17 +124,24 @@ int main(int argc, char** argv) {
     for (const auto& node : graph.nodes()) {
       if (node.op == ir::Op::MatMul) width = std::max(width, graph.node(node.inputs[1]).shape[0]);
     }
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
+    const double rss_mb = peak_rss_mb();
     const auto memory = engine.memory_report(engine.batch_coupled() ? points : 0);
+    const auto megabytes = [](int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+    // The least memory any plan of this graph needs: every worker's largest live set, plus the
+    // constants. The plan's memory is its arenas plus the same constants.
+    const double minimal_mb = megabytes(memory.working_set_bytes * memory.workers + memory.static_bytes);
     nlohmann::json result = {
         {"median_ms", median_ms},
         {"min_ms", *std::min_element(times.begin(), times.end())},
         {"gflops", flops / (median_ms * 1e6)},
-        {"peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0},
+        {"peak_rss_mb", rss_mb},
         {"sgemm_gflops", sgemm_gflops(points, width, engine.threads())},
-        {"working_set_mb", static_cast<double>(memory.working_set_bytes * memory.workers) / (1024.0 * 1024.0)},
-        {"arena_mb", static_cast<double>(memory.arena_bytes * memory.workers) / (1024.0 * 1024.0)},
+        {"working_set_mb", megabytes(memory.working_set_bytes * memory.workers)},
+        {"arena_mb", megabytes(memory.arena_bytes * memory.workers)},
+        {"plan_memory_ratio", megabytes(memory.arena_bytes * memory.workers + memory.static_bytes) / minimal_mb},
+        // What the process grew by from just before the engine was compiled: the plan, its
+        // arenas, the thread stacks and this call's output tensors.
+        {"rss_growth_ratio", (rss_mb - rss_before_engine_mb) / minimal_mb},
         {"threads", engine.threads()},
         {"tile_points", engine.tile_points()},
     };

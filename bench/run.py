@@ -26,7 +26,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINE = os.path.join(REPO, "bench", "torch_baseline.py")
 SPEC = "siren:in=2,out=3,width=256,hidden=3,omega=30,seed=0"
 OPENBLAS_DIRS = ["/usr/lib/x86_64-linux-gnu/openblas-openmp", "/usr/lib/x86_64-linux-gnu/openblas-pthread"]
-BENCH_FIELDS = ["median_ms", "min_ms", "gflops", "peak_rss_mb", "sgemm_gflops", "working_set_mb"]
+BENCH_FIELDS = ["median_ms", "min_ms", "gflops", "peak_rss_mb", "sgemm_gflops", "working_set_mb", "plan_memory_ratio",
+                "rss_growth_ratio"]
 
 # INR-Arch (ICCAD 2023), published results on the paper workload (this SIREN, 64 points):
 # Alveo U50 at 300 MHz, their CPU and GPU PyTorch baselines. Recorded in the design notes.
@@ -37,6 +38,9 @@ INR_ARCH = {1: {"fpga_ms": 1.8284, "cpu_pytorch_ms": 3.3371, "gpu_pytorch_ms": 2
 # same run's sgemm GFLOPS).
 RATIO_TARGETS = [(4096, 1, 5.0), (4096, 2, 15.0), (4096, 3, 80.0), (4096, 4, 300.0), (64, 1, 5.5), (64, 2, 14.0)]
 SGEMM_TARGETS = [(65536, 4, 0.60)]
+# The engine's memory (its arenas and constants) against the least any plan needs (every worker's
+# largest live set and the constants), at most this, on every workload.
+MEMORY_TARGET = 2.0
 
 
 class Method:
@@ -65,7 +69,7 @@ class Method:
             result["setup"] = self.setup
         if self.runs:
             result["runs"] = self.runs
-            for field in ["gflops", "sgemm_gflops", "working_set_mb"]:
+            for field in ["gflops", "sgemm_gflops", "working_set_mb", "plan_memory_ratio", "rss_growth_ratio"]:
                 result[field] = statistics.median(run[field] for run in self.runs)
             result["sgemm_share"] = statistics.median(run["gflops"] / run["sgemm_gflops"] for run in self.runs)
         return result
@@ -340,6 +344,17 @@ def check_targets(records, ours_available):
             else:
                 checks.append({"target": text, "value": None, "verdict": "N/A",
                                "why": why_missing(record, (name,), ours_available)})
+    for threads, name in [("1 thread", "ours-1t"), ("all threads", "ours-all")]:
+        ratios = [(r["methods"][name]["plan_memory_ratio"], f"{r['points']}x{r['order']}") for r in records
+                  if r["methods"].get(name, {}).get("plan_memory_ratio")]
+        text = f"every workload: engine memory <= {MEMORY_TARGET:g}x the minimal working set ({threads})"
+        if ratios:
+            worst, where = max(ratios)
+            checks.append({"target": text, "value": worst, "verdict": "PASS" if worst <= MEMORY_TARGET else "MISS",
+                           "why": f" (worst: {where})"})
+        else:
+            checks.append({"target": text, "value": None, "verdict": "N/A",
+                           "why": why_missing(None, (name,), ours_available)})
     return checks
 
 
@@ -399,12 +414,16 @@ def report(results):
                      cell(100 * pick("ours-all", "sgemm_share")) if pick("ours-all", "sgemm_share") else "-",
                      cell(pick("insp-1t", "setup").get("sgemm_gflops") if pick("insp-1t", "setup") else None),
                      "/".join(cell(pick(n, "peak_rss_mb"), 0) if not pick(n, "skipped") else "-" for n in names if n in m),
-                     "/".join(str(pick(n, "samples")) for n in names if n in m)])
+                     "/".join(str(pick(n, "samples")) for n in names if n in m),
+                     "/".join(cell(pick(n, "working_set_mb")) for n in ["ours-1t", "ours-all"] if n in m),
+                     "/".join(cell(pick(n, "plan_memory_ratio"), 2) for n in ["ours-1t", "ours-all"] if n in m),
+                     "/".join(cell(pick(n, "rss_growth_ratio"), 2) for n in ["ours-1t", "ours-all"] if n in m)])
     present = [n for n in names if records and n in records[0]["methods"]]
     print("achieved GFLOPS of ours and % of its same-run sgemm; torch sgemm GFLOPS (1 thread); "
-          f"peak RSS MB and timed calls per method ({'/'.join(present)})")
+          f"peak RSS MB and timed calls per method ({'/'.join(present)}); ours 1t/all: minimal working set MB, "
+          "engine memory / minimal, process RSS growth from before the engine / minimal")
     print_table(rows, ["workload", "GFLOPS 1t", "GFLOPS all", "%sgemm 1t", "%sgemm all", "torch sgemm",
-                       "peak RSS MB", "samples"])
+                       "peak RSS MB", "samples", "min set MB", "mem/min", "RSS growth/min"])
     print()
     for r in records:
         for name, m in r["methods"].items():

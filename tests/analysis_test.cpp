@@ -26,6 +26,7 @@
 #include "hls_test_graphs.h"
 #include "models/siren.h"
 #include "passes/pipeline.h"
+#include "test_files.h"
 #include "util/error.h"
 
 namespace inrarch {
@@ -399,21 +400,8 @@ TEST(DataflowCharts, SvgShowsEveryProcessAndTheDeepestFifos) {
   EXPECT_EQ(polylines, 2u);
 }
 
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using testing::CommandResult;
+using testing::run_command;
 
 fs::path scratch(const std::string& name) {
   const fs::path directory =

@@ -8,26 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "models/npy.h"
+#include "test_files.h"
 
 namespace inrarch {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using CliRun = testing::CommandResult;
 
-CliRun run_cli(const std::string& arguments) {
-  CliRun result;
-  const std::string command = std::string(INRARCH_CLI) + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (size_t read = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, read);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+CliRun run_cli(const std::string& arguments) { return testing::run_command(std::string(INRARCH_CLI) + " " + arguments); }
 
 std::filesystem::path scratch(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / "inrarch_cli_test";
@@ -37,7 +25,7 @@ std::filesystem::path scratch(const std::string& name) {
 
 TEST(Cli, InfoOnTheBuiltInDefault) {
   const CliRun run = run_cli("info");
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.status, 0) << run.output;
   // 2->256 (768) + 3 x 256->256 (65792 each) + 256->3 (771) parameters.
   EXPECT_NE(run.output.find("parameters: 198915"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("input  coords"), std::string::npos) << run.output;
@@ -60,7 +48,7 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
   };
   for (const auto& c : cases) {
     const CliRun run = run_cli(c.arguments);
-    EXPECT_EQ(run.exit_code, 2) << c.arguments << "\n" << run.output;
+    EXPECT_EQ(run.status, 2) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.arguments << "\n" << run.output;
     EXPECT_NE(run.output.find("error"), std::string::npos) << c.arguments << "\n" << run.output;
   }
@@ -70,7 +58,7 @@ TEST(Cli, CorruptModelFileIsAnErrorNotACrash) {
   const auto path = scratch("corrupt.onnx");
   std::ofstream(path, std::ios::binary) << "\x08\x07garbage that is not a protobuf \xff\xfe";
   const CliRun run = run_cli("info " + path.string());
-  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_EQ(run.status, 2) << run.output;
   EXPECT_NE(run.output.find(path.string()), std::string::npos) << run.output;
 }
 
@@ -79,7 +67,7 @@ TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
   const auto out = scratch("eval.npy");
   const CliRun run = run_cli("eval " + data + "/siren_2_3.onnx --dtype f64 --points " + data + "/siren_2_3_points.npy -o " +
                           out.string());
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.status, 0) << run.output;
   const Tensor ours = models::read_npy(out.string());
   const Tensor torch = models::read_npy(data + "/siren_2_3_outputs.npy");
   ASSERT_EQ(ours.shape, torch.shape);
@@ -91,7 +79,7 @@ TEST(Cli, EvalMatchesPyTorchOnAnExportedSiren) {
 TEST(Cli, GradWritesArrayAndSidecar) {
   const auto out = scratch("grad.npy");
   const CliRun run = run_cli("grad siren:width=16,hidden=1 --grid 3x5 --order 2 -o " + out.string());
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.status, 0) << run.output;
   const Tensor values = models::read_npy(out.string());
   EXPECT_EQ(values.shape, (std::vector<int64_t>{15, 3, 6}));
   std::ifstream sidecar(scratch("grad.json"));
@@ -110,16 +98,40 @@ namespace {
 TEST(Cli, FitThenEditASmallImage) {
   const auto model = scratch("fit.onnx");
   const CliRun fit = run_cli("fit --size 24x24 --width 24 --hidden 1 --steps 60 --lr 1e-3 --batch 0 -o " + model.string());
-  ASSERT_EQ(fit.exit_code, 0) << fit.output;
+  ASSERT_EQ(fit.status, 0) << fit.output;
   EXPECT_NE(fit.output.find("image PSNR"), std::string::npos) << fit.output;
   const auto image = scratch("edit.png");
   const CliRun edit = run_cli("edit " + model.string() + " --size 24x24 --op laplacian -o " + image.string());
-  ASSERT_EQ(edit.exit_code, 0) << edit.output;
+  ASSERT_EQ(edit.status, 0) << edit.output;
   EXPECT_TRUE(std::filesystem::exists(image));
   EXPECT_NE(edit.output.find("PSNR"), std::string::npos) << edit.output;
   const CliRun bad = run_cli("edit " + model.string() + " --size 24x24 --op swirl -o " + image.string());
-  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("--op swirl"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace inrarch
+
+namespace inrarch {
+namespace {
+
+// The README's main job, shrunk: every stage must run and leave its files, and the FPGA stage
+// must end with a C-simulation that agrees with the CPU engine (its testbench's golden data).
+TEST(Cli, DemoRunsEveryStageOnASmallImage) {
+  const auto dir = scratch("demo");
+  std::filesystem::remove_all(dir);
+  const CliRun demo = run_cli("demo -o " + dir.string() +
+                              " --size 24x24 --width 16 --hidden 1 --steps 20 --order 2 --hls-order 1 --hls-points 2"
+                              " --hls-test-points 4 --dsp-budget 1000");
+  ASSERT_EQ(demo.status, 0) << demo.output;
+  for (const char* file : {"panel.png", "model.onnx", "edit_blur.png", "hls/model.cpp", "hls/report.json",
+                           "hls/simulation/simulation.json", "hls/simulation/gantt.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
+  }
+  for (const char* line : {"modeled time", "C-simulation of", "matches the CPU engine", "HLS project", "total"}) {
+    EXPECT_NE(demo.output.find(line), std::string::npos) << line << " missing from:\n" << demo.output;
+  }
 }
 
 }  // namespace

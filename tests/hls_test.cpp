@@ -19,30 +19,15 @@
 #include "hls_test_graphs.h"
 #include "models/siren.h"
 #include "passes/pipeline.h"
+#include "test_files.h"
 
 namespace inrarch {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr
-  double seconds = 0;
-};
-
-CommandResult run(const std::string& command) {
-  CommandResult result;
-  const auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
-}
+using testing::CommandResult;
+using testing::run_command;
 
 std::vector<double> read_values(const fs::path& file) {
   std::ifstream in(file);
@@ -60,7 +45,7 @@ class Project {
         graph_(graph),
         network_(dataflow::lower(graph, lowering)) {
     fs::remove_all(directory_);
-    hls::write_project(graph, network_, options, directory_);
+    range_warnings_ = hls::write_project(graph, network_, options, directory_);
   }
   ~Project() {
     if (!::testing::Test::HasFailure()) fs::remove_all(directory_);
@@ -68,14 +53,15 @@ class Project {
 
   void build() const {
     const CommandResult make =
-        run("make -C " + directory_.string() + " csim OPT=-O1 WARNINGS='-Wall -Wextra -Wno-unknown-pragmas -Werror'");
+        run_command("make -C " + directory_.string() + " csim OPT=-O1 WARNINGS='-Wall -Wextra -Wno-unknown-pragmas -Werror'");
     ASSERT_EQ(make.status, 0) << make.output;
   }
   CommandResult simulate(const std::string& arguments = "", const std::string& environment = "") const {
-    return run("cd " + directory_.string() + " && " + environment + " ./csim_model " + arguments);
+    return run_command("cd " + directory_.string() + " && " + environment + " ./csim_model " + arguments);
   }
   const fs::path& directory() const { return directory_; }
   const dataflow::Network& network() const { return network_; }
+  const std::vector<std::string>& range_warnings() const { return range_warnings_; }
 
   // The testbench's inputs (as it wrote them) and, per output, the csim values next to the
   // reference evaluator's values on those inputs.
@@ -110,6 +96,7 @@ class Project {
   fs::path directory_;
   const ir::Graph& graph_;
   dataflow::Network network_;
+  std::vector<std::string> range_warnings_;
 };
 
 // The derivative order of each element of one point, per output ([N, C, M] derivative outputs,
@@ -516,10 +503,41 @@ TEST(HlsCsim, DerivativeGraphsOfBothMethodsStayWithinTheFixedPointBound) {
   auto options = project_options("fixed32_10", 8);
   options.element_orders = design.orders;
   const Project project("derivatives_fixed", design.graph, lowering, options);
+  EXPECT_TRUE(project.range_warnings().empty()) << project.range_warnings().front();
   project.build();
   const CommandResult csim = project.simulate();
   ASSERT_EQ(csim.status, 0) << csim.output;
   expect_within_fixed_bounds(project, design.graph, options.number, design.orders);
+}
+
+// With omega = 30 the values leave ap_fixed<32,10>'s range; the project names the processes and
+// the integer bits that would hold them, and with those bits nothing is named any more.
+TEST(HlsCodegen, NamesTheProcessesWhoseFixedPointValuesWrap) {
+  auto spec = test_siren();
+  spec.width = 12;
+  spec.omega = 30;
+  const auto design = derivative_design(spec, {3});
+  dataflow::LowerOptions lowering;
+  lowering.tile_points = 4;
+  auto options = project_options("fixed32_10", 8);
+  const Project narrow("range_narrow", design.graph, lowering, options);
+  ASSERT_FALSE(narrow.range_warnings().empty());
+  int integer_bits = 0;
+  for (const std::string& warning : narrow.range_warnings()) {
+    EXPECT_NE(warning.find("ap_fixed<32, 10> wraps in "), std::string::npos) << warning;
+    const size_t suggestion = warning.rfind("fixed32_");
+    ASSERT_NE(suggestion, std::string::npos) << warning;
+    integer_bits = std::max(integer_bits, std::stoi(warning.substr(suggestion + 8)));
+  }
+  EXPECT_GT(integer_bits, 10);
+  const auto report = nlohmann::json::parse(std::ifstream(narrow.directory() / "report.json"));
+  EXPECT_EQ(report["range_warnings"].size(), narrow.range_warnings().size());
+
+  options.number = hls::parse_number_format("fixed32_" + std::to_string(integer_bits));
+  const Project wide("range_wide", design.graph, lowering, options);
+  EXPECT_TRUE(wide.range_warnings().empty()) << wide.range_warnings().front();
+  const Project in_float("range_float", design.graph, lowering, project_options("float", 8));
+  EXPECT_TRUE(in_float.range_warnings().empty());
 }
 
 // INR-Arch's Mm-vs-Cos fork/join: with depth-2 FIFOs the fork stalls on the full cos branch while
@@ -578,7 +596,7 @@ TEST(HlsCompile, CliWritesACompleteProjectAndRunsItsCsim) {
   fs::remove_all(directory);
   const std::string cli = INRARCH_CLI;
   const CommandResult compile =
-      run(cli + " compile siren:in=2,out=2,width=8,hidden=1,omega=30,seed=3 --order 1" +
+      run_command(cli + " compile siren:in=2,out=2,width=8,hidden=1,omega=30,seed=3 --order 1" +
           " --method nested --points 4 --test-points 6 --dtype fixed32_10 -o " + directory.string());
   ASSERT_EQ(compile.status, 0) << compile.output;
   for (const char* file :
@@ -603,7 +621,7 @@ TEST(HlsCompile, CliWritesACompleteProjectAndRunsItsCsim) {
   EXPECT_EQ(report["order"], 1);
   EXPECT_EQ(report["method"], "nested");
   EXPECT_GT(report["process_kinds"]["fork"], 0);  // the backward pass re-reads forward values
-  const CommandResult csim = run(cli + " csim " + directory.string());
+  const CommandResult csim = run_command(cli + " csim " + directory.string());
   EXPECT_EQ(csim.status, 0) << csim.output;
   EXPECT_NE(csim.output.find("csim: PASS"), std::string::npos) << csim.output;
   EXPECT_NE(csim.output.find("output derivatives order 1:"), std::string::npos) << csim.output;
@@ -648,10 +666,10 @@ int main() {
 )";
   const std::string include = (hls::library_directory() / "include").string();
   const CommandResult build =
-      run("g++ -std=c++14 -O1 -Wall -Wextra -Wno-unknown-pragmas -Werror -pthread -I" + include + " " +
+      run_command("g++ -std=c++14 -O1 -Wall -Wextra -Wno-unknown-pragmas -Werror -pthread -I" + include + " " +
           (directory / "main.cpp").string() + " -o " + (directory / "taylor").string());
   ASSERT_EQ(build.status, 0) << build.output;
-  const CommandResult result = run((directory / "taylor").string());
+  const CommandResult result = run_command((directory / "taylor").string());
   ASSERT_EQ(result.status, 0) << result.output;
   std::istringstream lines(result.output);
   std::vector<double> s(10), co(10);

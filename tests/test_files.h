@@ -1,8 +1,11 @@
 // Small file helpers shared by tests that write, corrupt and read back model and array files.
 #pragma once
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -52,6 +55,27 @@ inline bool run_python(const std::vector<std::string>& arguments) {
 inline bool python_accepts(const std::string& code, std::vector<std::string> paths) {
   paths.insert(paths.begin(), {"-c", code});
   return run_python(paths);
+}
+
+// Runs a shell command; its exit status (-1 if it did not exit normally), stdout and stderr
+// together, and how long it took.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+  double seconds = 0;
+};
+
+inline CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) result.output.append(buffer, n);
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
 }
 
 }  // namespace inrarch::testing

@@ -16,6 +16,8 @@
 #include "apps/pixel_filters.h"
 #include "autodiff/derive.h"
 #include "cli/common.h"
+#include "cli/hls_commands.h"
+#include "cli/simulate.h"
 #include "models/onnx_export.h"
 #include "models/points.h"
 #include "passes/pipeline.h"
@@ -29,34 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-std::pair<int64_t, int64_t> image_size(const std::string& text) {
-  const auto sizes = models::parse_grid(text);
-  if (sizes.size() != 2 || sizes[0] < 2 || sizes[1] < 2) throw UserError("--size " + text + ": expected HxW, each at least 2");
-  return {sizes[0], sizes[1]};
-}
-
-apps::FitResult fit_image(const apps::Image& image, const FitCommandOptions& options) {
-  apps::FitOptions fit;
-  fit.width = options.width;
-  fit.hidden = options.hidden;
-  fit.omega = options.omega;
-  fit.steps = options.steps;
-  fit.lr = options.lr;
-  fit.batch = options.batch;
-  fit.seed = options.seed;
-  Progress progress("fit", options.steps);
-  char detail[64];
-  const auto on_step = [&](int step, double, double psnr) {
-    std::snprintf(detail, sizeof detail, "batch PSNR %.2f dB", psnr);
-    progress.update(step, detail);
-  };
-  const apps::FitResult result =
-      apps::fit_siren(models::grid_points({image.height, image.width}), apps::image_to_tensor(image), fit, on_step,
-                      apps::engine_runner_factory({.dtype = ir::DType::F32, .threads = options.threads}));
-  std::snprintf(detail, sizeof detail, "image PSNR %.2f dB", result.psnr);
-  progress.finish(detail);
-  return result;
-}
 
 // All derivatives up to `order` of a model on the H x W grid, by Taylor mode on the fast engine.
 apps::DerivativeField derivative_field(const ir::Graph& model, int64_t height, int64_t width, int order, int threads) {
@@ -123,12 +97,12 @@ EditResult apply_edit(const apps::DerivativeField& field, const EditOptions& opt
 int run_fit(const FitCommandOptions& options) {
   apps::Image image;
   if (options.image.empty()) {
-    const auto [height, width] = image_size(options.size.empty() ? "256x256" : options.size);
+    const auto [height, width] = parse_image_size(options.size.empty() ? "256x256" : options.size);
     image = apps::default_image(height, width);
   } else {
     image = apps::read_image(options.image, 3);
   }
-  const apps::FitResult result = fit_image(image, options);
+  const apps::FitResult result = fit_image(image, options.fit, options.threads, "fit");
   models::export_onnx(apps::trained_graph(result), options.output);
   std::printf("fitted %s to %s: PSNR %.2f dB, wrote %s\n", models::to_string(result.spec).c_str(),
               options.image.empty() ? "the default image" : options.image.c_str(), result.psnr, options.output.c_str());
@@ -136,7 +110,7 @@ int run_fit(const FitCommandOptions& options) {
 }
 
 int run_edit(const EditOptions& options) {
-  const auto [height, width] = image_size(options.size);
+  const auto [height, width] = parse_image_size(options.size);
   const ir::Graph model = load(options.model);
   const apps::DerivativeField field = derivative_field(model, height, width, options.order, options.threads);
   const EditResult edit = apply_edit(field, options);
@@ -149,7 +123,7 @@ int run_edit(const EditOptions& options) {
 int run_demo(const DemoOptions& options) {
   std::filesystem::create_directories(options.output_dir);
   const std::string dir = options.output_dir + "/";
-  const auto [height, width] = image_size(options.size);
+  const auto [height, width] = parse_image_size(options.size);
   std::vector<std::pair<std::string, double>> timings;
   auto timed = [&](const std::string& stage, const std::function<void()>& work) {
     const auto start = Clock::now();
@@ -161,13 +135,8 @@ int run_demo(const DemoOptions& options) {
   timed("default image", [&] { original = apps::default_image(height, width); });
   apps::write_png(original, dir + "original.png");
 
-  FitCommandOptions fit;
-  fit.steps = options.steps;
-  fit.width = options.width;
-  fit.hidden = options.hidden;
-  fit.threads = options.threads;
   apps::FitResult fitted;
-  timed("fit", [&] { fitted = fit_image(original, fit); });
+  timed("fit", [&] { fitted = fit_image(original, options.fit, options.threads, "fit"); });
   const ir::Graph model = apps::trained_graph(fitted);
   models::export_onnx(model, dir + "model.onnx");
 
@@ -205,6 +174,29 @@ int run_demo(const DemoOptions& options) {
   });
   apps::write_png(apps::compose_panel(tiles, 5), dir + "panel.png");
 
+  CompileOptions compile;
+  compile.model = dir + "model.onnx";
+  compile.order = options.hls_order;
+  compile.points = options.hls_points;
+  compile.test_points = options.hls_test_points;
+  compile.dtype = options.hls_dtype;
+  compile.dsp_budget = options.dsp_budget;
+  compile.output = dir + "hls";
+  std::printf("\n== FPGA design: order %d, tiles of %lld points, %s, DSP budget %lld\n", compile.order,
+              static_cast<long long>(compile.points), compile.dtype.c_str(), static_cast<long long>(compile.dsp_budget));
+  timed("HLS project", [&] { run_compile(compile); });
+  SimulateOptions simulate;
+  simulate.model = compile.output;
+  simulate.num_points = 64;
+  simulate.top = 5;
+  simulate.output = compile.output + "/simulation";
+  std::printf("\n== cycle simulation of the design over %lld points (MODELED)\n",
+              static_cast<long long>(simulate.num_points));
+  timed("cycle simulation", [&] { run_simulate(simulate); });
+  std::printf("\n== C-simulation of the project (g++ build, then one thread per process, bounded FIFOs)\n");
+  int csim_status = 0;
+  timed("C-simulation", [&] { csim_status = run_csim({compile.output, 0}); });
+
   std::printf("\nfit: %s, PSNR %.2f dB against the original\n", models::to_string(fitted.spec).c_str(), fitted.psnr);
   std::printf("\n%-16s | %s\n", "edit", "PSNR vs the same filter on the decoded image (pixel domain)");
   for (const auto& row : rows) std::printf("%-16s | %.2f dB\n", row.edit.c_str(), row.psnr);
@@ -215,8 +207,11 @@ int run_demo(const DemoOptions& options) {
     total += seconds;
   }
   std::printf("%-24s | %7.2f\n", "total", total);
-  std::printf("\nwrote %spanel.png, %smodel.onnx and the single images in %s\n", dir.c_str(), dir.c_str(), dir.c_str());
-  return 0;
+  std::printf("\nC-simulation of %s: %s\n", compile.output.c_str(),
+              csim_status == 0 ? "matches the CPU engine" : ("FAILED, exit " + std::to_string(csim_status)).c_str());
+  std::printf("wrote %spanel.png, %smodel.onnx, the single images and the HLS project %s\n", dir.c_str(), dir.c_str(),
+              compile.output.c_str());
+  return csim_status;
 }
 
 }  // namespace inrarch::cli

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "apps/fit.h"
 #include "cli/commands.h"
 
 namespace inrarch::cli {
@@ -12,14 +13,8 @@ struct FitCommandOptions {
   std::string image;  // PNG; empty: the built-in default image
   std::string size;   // HxW for the default image
   std::string output = "model.onnx";
-  int width = 256;
-  int hidden = 3;
-  double omega = 30.0;
   // Measured on the default image (width 256, 2 cores): 150 steps of 1024 pixels reach ~35 dB.
-  int steps = 150;
-  double lr = 1e-4;
-  int64_t batch = 1024;
-  uint64_t seed = 0;
+  apps::FitOptions fit{.steps = 150, .batch = 1024};
   int threads = 0;
 };
 
@@ -39,12 +34,17 @@ struct EditOptions {
 
 struct DemoOptions {
   std::string output_dir = "out/demo";
-  int steps = 150;
-  int width = 256;
-  int hidden = 3;
+  apps::FitOptions fit{.steps = 150, .batch = 1024};
   int order = 4;
   std::string size = "256x256";
   int threads = 0;
+  // The FPGA design of the fitted model (cli/hls_commands.h): INR-Arch's workload, order 2 over
+  // 64 points; its C-simulation checks a tile of `hls_test_points` against the CPU engine.
+  int hls_order = 2;
+  int64_t hls_points = 4;       // K: points per tile
+  int64_t hls_test_points = 16;
+  std::string hls_dtype = "float";
+  int64_t dsp_budget = 3199;  // INR-Arch's DSP count on the U50
 };
 
 int run_fit(const FitCommandOptions& options);

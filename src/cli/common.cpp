@@ -1,9 +1,11 @@
 #include "cli/common.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <optional>
 
+#include "apps/engine_runner.h"
 #include "models/model.h"
 #include "models/npy.h"
 #include "models/points.h"
@@ -81,6 +83,28 @@ Tensor evaluate_points(const ir::Graph& graph, const std::string& input_name, co
     progress.update(start + size);
   }
   progress.finish();
+  return result;
+}
+
+std::pair<int64_t, int64_t> parse_image_size(const std::string& text) {
+  const auto sizes = models::parse_grid(text);
+  if (sizes.size() != 2 || sizes[0] < 2 || sizes[1] < 2) throw UserError("--size " + text + ": expected HxW, each at least 2");
+  return {sizes[0], sizes[1]};
+}
+
+apps::FitResult fit_image(const apps::Image& image, const apps::FitOptions& options, int threads,
+                          const std::string& label) {
+  Progress progress(label, options.steps);
+  char detail[64];
+  const auto on_step = [&](int step, double, double psnr) {
+    std::snprintf(detail, sizeof detail, "batch PSNR %.2f dB", psnr);
+    progress.update(step, detail);
+  };
+  const apps::FitResult result =
+      apps::fit_siren(models::grid_points({image.height, image.width}), apps::image_to_tensor(image), options, on_step,
+                      apps::engine_runner_factory({.dtype = ir::DType::F32, .threads = threads}));
+  std::snprintf(detail, sizeof detail, "image PSNR %.2f dB", result.psnr);
+  progress.finish(detail);
   return result;
 }
 

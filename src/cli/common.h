@@ -1,6 +1,11 @@
 // Helpers every subcommand shares: loading the model and the points named by the common flags.
 #pragma once
 
+#include <string>
+#include <utility>
+
+#include "apps/fit.h"
+#include "apps/image.h"
 #include "cli/commands.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
@@ -11,6 +16,11 @@ ir::DType parse_dtype(const std::string& text);
 ir::Graph load(const ModelOptions& options);
 // The points of --points or --grid, checked against the model's coordinate dimension `dims`.
 Tensor load_points(const PointOptions& options, int64_t dims);
+// --size HxW of an image, each side at least 2: {height, width}.
+std::pair<int64_t, int64_t> parse_image_size(const std::string& text);
+// A SIREN fitted to `image` on the fast engine, with a progress bar named `label` showing PSNR.
+apps::FitResult fit_image(const apps::Image& image, const apps::FitOptions& options, int threads,
+                          const std::string& label);
 
 }  // namespace inrarch::cli
 

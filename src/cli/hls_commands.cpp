@@ -93,7 +93,9 @@ int run_compile(const CompileOptions& options) {
   choices.timing.floating_point = choices.resources.floating_point = !project.number.fixed;
   choices.resources.word_bits = project.number.width;
   std::printf("%s\n", apply_design_choices(network, choices).c_str());
-  hls::write_project(graph, network, project, options.output);
+  for (const std::string& warning : hls::write_project(graph, network, project, options.output)) {
+    std::printf("WARNING: %s\n", warning.c_str());
+  }
   std::printf("wrote %s: %zu processes, %zu streams, %lld FIFO elements, tile of %lld points (%s)\n",
               options.output.c_str(), network.processes.size(), network.streams.size(),
               static_cast<long long>(dataflow::fifo_elements(network)), static_cast<long long>(options.points),

@@ -37,10 +37,9 @@ std::string decibels(double psnr) {
   return text;
 }
 
-GridSize parse_image_size(const std::string& text) {
-  const auto sizes = models::parse_grid(text);
-  if (sizes.size() != 2) throw UserError("--size " + text + ": expected HxW");
-  return {sizes[0], sizes[1]};
+GridSize parse_grid_size(const std::string& text) {
+  const auto [height, width] = parse_image_size(text);
+  return {height, width};
 }
 
 autodiff::DeriveSpec parse_features(const InspTrainCommand& options) {
@@ -65,19 +64,9 @@ struct LabelledExample {
 };
 
 ir::Graph fit_inr(const apps::Image& image, const InspTrainCommand& options, const std::string& label) {
-  apps::FitOptions fit;
-  fit.width = options.fit_width;
-  fit.hidden = options.fit_hidden;
-  fit.omega = options.omega;
-  fit.steps = options.fit_steps;
-  fit.lr = options.fit_lr;
+  apps::FitOptions fit = options.fit;
   fit.seed = options.seed;
-  Progress progress(label, options.fit_steps);
-  const apps::FitResult result = apps::fit_siren(
-      models::grid_points({image.height, image.width}), apps::image_to_tensor(image), fit,
-      [&](int step, double, double psnr) { progress.update(step, "PSNR " + decibels(psnr)); }, engine(options.threads));
-  progress.finish("PSNR " + decibels(result.psnr));
-  return apps::trained_graph(result, ir::DType::F64);
+  return apps::trained_graph(fit_image(image, fit, options.threads, label), ir::DType::F64);
 }
 
 // Where --inr-cache keeps the SIREN fitted to built-in image `seed` for this task's input: every
@@ -85,8 +74,8 @@ ir::Graph fit_inr(const apps::Image& image, const InspTrainCommand& options, con
 std::string cached_inr_path(apps::InspTask task, uint64_t seed, const apps::Image& clean,
                             const InspTrainCommand& options, const apps::InspTaskOptions& task_options) {
   std::ostringstream name;
-  name << "variant" << seed << "_" << clean.height << "x" << clean.width << "_w" << options.fit_width << "h"
-       << options.fit_hidden << "_steps" << options.fit_steps << "_lr" << options.fit_lr << "_omega" << options.omega
+  name << "variant" << seed << "_" << clean.height << "x" << clean.width << "_w" << options.fit.width << "h"
+       << options.fit.hidden << "_steps" << options.fit.steps << "_lr" << options.fit.lr << "_omega" << options.fit.omega
        << "_seed" << options.seed;
   if (task == apps::InspTask::Denoise) name << "_noise" << task_options.noise_sigma;
   return (std::filesystem::path(options.inr_cache) / (name.str() + ".onnx")).string();
@@ -177,7 +166,7 @@ Scores score(const LabelledExample& labelled, const ir::Graph& head, const char*
 int run_insp_train(const InspTrainCommand& options) {
   if (options.output.empty()) throw UserError("insp train needs -o HEAD.onnx");
   const apps::InspTask task = apps::parse_insp_task(options.task);
-  const GridSize size = parse_image_size(options.size);
+  const GridSize size = parse_grid_size(options.size);
   apps::InspTaskOptions task_options;
   task_options.blur_sigma = options.sigma;
   task_options.noise_sigma = options.noise;
@@ -230,7 +219,7 @@ int run_insp_train(const InspTrainCommand& options) {
 int run_insp_apply(const InspApplyCommand& options) {
   if (options.output.empty()) throw UserError("insp apply needs -o OUT.png");
   if (options.head.empty()) throw UserError("insp apply needs --head HEAD.onnx");
-  const GridSize size = parse_image_size(options.size);
+  const GridSize size = parse_grid_size(options.size);
   const ir::DType dtype = parse_dtype(options.model.dtype);
   const ir::Graph fused = apps::build_insp_graph(load(options.model), apps::load_head(options.head, dtype));
   std::printf("fused graph: %zu nodes, %lld MACs/point\n", fused.size(),

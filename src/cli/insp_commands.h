@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "apps/fit.h"
 #include "cli/commands.h"
 
 namespace inrarch::cli {
@@ -19,11 +20,8 @@ struct InspTrainCommand {
   int images = 4;                // without --model: the default image and variants 1 .. images-1
   int test_images = 2;           // held-out variants 1001 .. 1000+test_images, for the PSNR report
   // SIRENs fitted to the training and test images (apps/fit.h).
-  int fit_width = 64;
-  int fit_hidden = 2;
-  int fit_steps = 300;
-  double fit_lr = 1e-3;  // converges far faster than SIREN's usual 1e-4 on 64x64 images
-  double omega = 30.0;
+  // lr 1e-3 converges far faster than SIREN's usual 1e-4 on 64x64 images; the seed is --seed's.
+  apps::FitOptions fit{.width = 64, .hidden = 2, .steps = 300, .lr = 1e-3};
   // When set, fitted SIRENs of built-in images are saved here as ONNX and reused by later runs with
   // the same fit settings (blur and sharpen share the clean fits; heads can be retrained cheaply).
   std::string inr_cache;

@@ -53,11 +53,11 @@ void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, 
   t.add_option("--size", train.size, "training and test grid HxW")->capture_default_str();
   t.add_option("--images", train.images, "training images: the default image and its variants")->capture_default_str();
   t.add_option("--test-images", train.test_images, "held-out variants for the PSNR report")->capture_default_str();
-  t.add_option("--fit-width", train.fit_width, "width of the fitted SIRENs")->capture_default_str();
-  t.add_option("--fit-hidden", train.fit_hidden, "hidden layers of the fitted SIRENs")->capture_default_str();
-  t.add_option("--fit-steps", train.fit_steps, "Adam steps per fitted SIREN")->capture_default_str();
-  t.add_option("--fit-lr", train.fit_lr, "learning rate of the SIREN fits")->capture_default_str();
-  t.add_option("--omega", train.omega, "omega of the fitted SIRENs")->capture_default_str();
+  t.add_option("--fit-width", train.fit.width, "width of the fitted SIRENs")->capture_default_str();
+  t.add_option("--fit-hidden", train.fit.hidden, "hidden layers of the fitted SIRENs")->capture_default_str();
+  t.add_option("--fit-steps", train.fit.steps, "Adam steps per fitted SIREN")->capture_default_str();
+  t.add_option("--fit-lr", train.fit.lr, "learning rate of the SIREN fits")->capture_default_str();
+  t.add_option("--omega", train.fit.omega, "omega of the fitted SIRENs")->capture_default_str();
   t.add_option("--inr-cache", train.inr_cache, "folder where fitted SIRENs are kept and reused");
   t.add_option("--layout", train.layout, "features: insp (INSP-Net's) or unique")->capture_default_str();
   t.add_option("--order", train.order, "derivative order of the unique layout")->capture_default_str();
@@ -86,6 +86,8 @@ void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Progress bars go to stderr; line-buffered stdout keeps results and bars in order in a pipe or log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"inrarch: arbitrary-order input derivatives of implicit neural representations, on CPU and FPGA"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every subcommand");
@@ -127,13 +129,13 @@ int main(int argc, char** argv) {
   fit_command->add_option("image", fit.image, "PNG image; omitted: the built-in default image");
   fit_command->add_option("-o,--output", fit.output, "output .onnx")->capture_default_str();
   fit_command->add_option("--size", fit.size, "HxW of the built-in image (default 256x256)");
-  fit_command->add_option("--width", fit.width, "hidden width")->capture_default_str();
-  fit_command->add_option("--hidden", fit.hidden, "hidden sine layers")->capture_default_str();
-  fit_command->add_option("--omega", fit.omega, "SIREN frequency omega")->capture_default_str();
-  fit_command->add_option("--steps", fit.steps, "Adam steps")->capture_default_str();
-  fit_command->add_option("--lr", fit.lr, "Adam learning rate")->capture_default_str();
-  fit_command->add_option("--batch", fit.batch, "pixels per step (0: all)")->capture_default_str();
-  fit_command->add_option("--seed", fit.seed, "initialisation and minibatch seed")->capture_default_str();
+  fit_command->add_option("--width", fit.fit.width, "hidden width")->capture_default_str();
+  fit_command->add_option("--hidden", fit.fit.hidden, "hidden sine layers")->capture_default_str();
+  fit_command->add_option("--omega", fit.fit.omega, "SIREN frequency omega")->capture_default_str();
+  fit_command->add_option("--steps", fit.fit.steps, "Adam steps")->capture_default_str();
+  fit_command->add_option("--lr", fit.fit.lr, "Adam learning rate")->capture_default_str();
+  fit_command->add_option("--batch", fit.fit.batch, "pixels per step (0: all)")->capture_default_str();
+  fit_command->add_option("--seed", fit.fit.seed, "initialisation and minibatch seed")->capture_default_str();
   fit_command->add_option("--threads", fit.threads, "engine threads (0: all cores)")->capture_default_str();
 
   EditOptions edit;
@@ -152,12 +154,19 @@ int main(int argc, char** argv) {
   DemoOptions demo;
   auto* demo_command = app.add_subcommand("demo", "the whole pipeline on the built-in default image");
   demo_command->add_option("-o,--output-dir", demo.output_dir, "where images and the model go")->capture_default_str();
-  demo_command->add_option("--steps", demo.steps, "fit steps")->capture_default_str();
-  demo_command->add_option("--width", demo.width, "SIREN hidden width")->capture_default_str();
-  demo_command->add_option("--hidden", demo.hidden, "SIREN hidden sine layers")->capture_default_str();
+  demo_command->add_option("--steps", demo.fit.steps, "fit steps")->capture_default_str();
+  demo_command->add_option("--width", demo.fit.width, "SIREN hidden width")->capture_default_str();
+  demo_command->add_option("--hidden", demo.fit.hidden, "SIREN hidden sine layers")->capture_default_str();
   demo_command->add_option("--order,-n", demo.order, "derivative order")->capture_default_str();
   demo_command->add_option("--size", demo.size, "image HxW")->capture_default_str();
   demo_command->add_option("--threads", demo.threads, "engine threads (0: all cores)")->capture_default_str();
+  demo_command->add_option("--hls-order", demo.hls_order, "derivative order of the FPGA design")->capture_default_str();
+  demo_command->add_option("--hls-points", demo.hls_points, "FPGA design: points per tile (K)")->capture_default_str();
+  demo_command->add_option("--hls-test-points", demo.hls_test_points, "points the C-simulation checks")
+      ->capture_default_str();
+  demo_command->add_option("--hls-dtype", demo.hls_dtype, "FPGA design: float or fixed<W>_<I>")->capture_default_str();
+  demo_command->add_option("--dsp-budget", demo.dsp_budget, "FPGA design: DSPs to choose each matmul's P for")
+      ->capture_default_str();
 
   // FPGA backend (cli/hls_commands.h).
   CompileOptions compile;

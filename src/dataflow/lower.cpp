@@ -54,19 +54,6 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
   return result;
 }
 
-// Calls visit(flat, index) for every element of `shape` in row-major order.
-template <typename Visit>
-void for_each_index(const Shape& shape, Visit visit) {
-  const int64_t total = product(shape, 0, shape.size());
-  std::vector<int64_t> index(shape.size(), 0);
-  for (int64_t flat = 0; flat < total; ++flat) {
-    visit(flat, index);
-    for (size_t axis = shape.size(); axis-- > 0;) {
-      if (++index[axis] < shape[axis]) break;
-      index[axis] = 0;
-    }
-  }
-}
 
 int largest_power_of_two_dividing(int64_t value, int limit) {
   int result = 1;

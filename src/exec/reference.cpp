@@ -24,19 +24,6 @@ std::vector<int64_t> strides_of(const std::vector<int64_t>& shape) {
   return strides;
 }
 
-// Calls visit(flat_out, multi_index) for every element of `shape` in row-major order.
-template <typename Visit>
-void for_each_index(const std::vector<int64_t>& shape, Visit visit) {
-  const int64_t total = Tensor::count(shape);
-  std::vector<int64_t> index(shape.size(), 0);
-  for (int64_t flat = 0; flat < total; ++flat) {
-    visit(flat, index);
-    for (size_t axis = shape.size(); axis-- > 0;) {
-      if (++index[axis] < shape[axis]) break;
-      index[axis] = 0;
-    }
-  }
-}
 
 double unary(Op op, double x, double scalar) {
   switch (op) {
@@ -209,7 +196,8 @@ int64_t bind_batch(const ir::Graph& graph, const std::map<std::string, Tensor>& 
   return batch < 0 ? 1 : batch;
 }
 
-std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs) {
+std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs,
+                                       const ValueObserver& observe) {
   const int64_t batch = bind_batch(graph, inputs);
   // Only nodes that some output needs are evaluated; values are dropped after their last use.
   std::vector<int> uses(graph.size(), 0);
@@ -240,6 +228,7 @@ std::vector<Tensor> evaluate_reference(const ir::Graph& graph, const std::map<st
         if (--uses[static_cast<size_t>(input)] == 0) values[static_cast<size_t>(input)] = Tensor();
       }
     }
+    if (observe) observe(static_cast<ir::NodeId>(i), values[i]);
   }
   std::vector<Tensor> results;
   for (const auto& output : graph.outputs()) results.push_back(values[static_cast<size_t>(output.node)]);

@@ -395,9 +395,20 @@ class TestbenchWriter {
       }
       inputs_[node.attrs.name] = Tensor(shape, uniform_points(Tensor::count(shape), options.seed + inputs_.size()));
     }
-    const auto outputs = exec::evaluate_reference(graph, inputs_);
+    std::vector<double> largest(graph.size(), 0.0);
+    const auto record_largest = [&](ir::NodeId id, const Tensor& value) {
+      double& most = largest[static_cast<size_t>(id)];
+      for (double element : value.data) most = std::max(most, std::abs(element));
+    };
+    const auto outputs = exec::evaluate_reference(graph, inputs_, record_largest);
     for (size_t k = 0; k < graph.outputs().size(); ++k) golden_[graph.outputs()[k].name] = outputs[k];
+    if (options.number.fixed) find_wrapping_values(graph, largest);
   }
+
+  // ap_fixed wraps silently (AP_WRAP): a value outside the type's range comes out as garbage of the
+  // same size, and everything downstream with it. Each process whose values on the testbench
+  // points leave the range is named, with the integer bits that would hold them.
+  const std::vector<std::string>& range_warnings() const { return range_warnings_; }
 
   std::string data() const {
     std::ostringstream out;
@@ -547,8 +558,26 @@ int main(int argc, char** argv) {
  private:
   const Network& network_;
   const ProjectOptions& options_;
+  void find_wrapping_values(const ir::Graph& graph, const std::vector<double>& largest) {
+    const double limit = std::ldexp(1.0, options_.number.integer_bits - 1);
+    for (const Process& process : network_.processes) {
+      if (process.node < 0) continue;
+      const double value = largest[static_cast<size_t>(process.node)];
+      if (value < limit) continue;
+      const int needed = static_cast<int>(std::floor(std::log2(value))) + 2;
+      char text[256];
+      std::snprintf(text, sizeof text,
+                    "%s wraps in %s (node %d, %s): |value| reaches %.4g on the testbench points, range [-%g, %g); "
+                    "fixed%d_%d would hold it",
+                    options_.number.cpp_type().c_str(), process.name.c_str(), process.node,
+                    ir::op_name(graph.node(process.node).op), value, limit, limit, options_.number.width, needed);
+      range_warnings_.push_back(text);
+    }
+  }
+
   std::map<std::string, Tensor> inputs_;
   std::map<std::string, Tensor> golden_;
+  std::vector<std::string> range_warnings_;
 };
 
 nlohmann::json report(const Network& network, const ProjectOptions& options) {
@@ -662,8 +691,8 @@ std::filesystem::path library_directory() {
   return std::filesystem::path(__FILE__).parent_path();
 }
 
-void write_project(const ir::Graph& graph, const Network& network, const ProjectOptions& given,
-                   const std::filesystem::path& directory) {
+std::vector<std::string> write_project(const ir::Graph& graph, const Network& network, const ProjectOptions& given,
+                                       const std::filesystem::path& directory) {
   ProjectOptions options = given;
   if (options.test_points <= 0) options.test_points = network.tile_points;
   const auto library = library_directory();
@@ -712,8 +741,11 @@ void write_project(const ir::Graph& graph, const Network& network, const Project
   for (const char* name : {"Makefile", "run_hls.tcl", "README.md"}) {
     write_text(directory / name, fill(read_text(library / "templates" / name), values));
   }
-  write_text(directory / "report.json", report(network, options).dump(2) + "\n");
+  nlohmann::json json = report(network, options);
+  json["range_warnings"] = testbench.range_warnings();
+  write_text(directory / "report.json", json.dump(2) + "\n");
   write_text(directory / "network.txt", dataflow::to_text(network));
+  return testbench.range_warnings();
 }
 
 }  // namespace inrarch::hls

@@ -50,10 +50,12 @@ struct ProjectOptions {
   double tolerance = 0.0;
 };
 
-// Writes the project for `network` (lowered from `graph`) into `directory`, creating it.
-// Throws UserError if the directory cannot be written or the kernel library is missing.
-void write_project(const ir::Graph& graph, const dataflow::Network& network, const ProjectOptions& options,
-                   const std::filesystem::path& directory);
+// Writes the project for `network` (lowered from `graph`) into `directory`, creating it. Returns
+// (and lists in report.json) the processes whose fixed-point values leave the type's range on the
+// testbench points. Throws UserError if the directory cannot be written or the kernel library is
+// missing.
+std::vector<std::string> write_project(const ir::Graph& graph, const dataflow::Network& network,
+                                       const ProjectOptions& options, const std::filesystem::path& directory);
 
 // Where the kernel headers and project templates are read from: $INRARCH_HLS_DIR if set, else
 // src/hls of the source tree this binary was built from.

@@ -22,4 +22,19 @@ struct Tensor {
   int64_t size() const { return static_cast<int64_t>(data.size()); }
 };
 
+// Calls visit(flat, index) for every element of `shape` in row-major order, `index` being the
+// multi-index of element `flat`.
+template <typename Visit>
+void for_each_index(const std::vector<int64_t>& shape, Visit visit) {
+  const int64_t total = Tensor::count(shape);
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    visit(flat, index);
+    for (size_t axis = shape.size(); axis-- > 0;) {
+      if (++index[axis] < shape[axis]) break;
+      index[axis] = 0;
+    }
+  }
+}
+
 }  // namespace inrarch
