@@ -24,7 +24,7 @@ struct EditOptions {
   std::string size = "256x256";
   std::string output = "edit.png";
   // The truncated heat series tracks a pixel Gaussian while sigma is small against the INR's finest
-  // detail; on a fitted SIREN 0.75 px stays above 30 dB, 1 px does not (docs/editing.md).
+  // detail; 0.75 px stays above 30 dB on both fits measured in docs/editing.md, 1 px on only one.
   double sigma = 0.75;  // blur, pixels
   double amount = 1.0;  // sharpen
   double angle = 0.0;   // direction, degrees
