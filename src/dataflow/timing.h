@@ -91,8 +91,10 @@ struct KernelSpec {
   std::vector<LoopGroup> groups;
   bool flattened = false;
   std::vector<LoopSpec> epilogue;   // loops run once after all tiles (a flattened loop's drain)
-  int64_t cycles_per_tile() const;  // unstalled; a flattened loop counts its depth once per tile
-  std::string describe() const;     // one line: "read 1536 (D2) + mac 64x256 x (16+5) + write 1536 (D2)"
+  int64_t cycles_per_tile() const;  // unstalled; a flattened loop fills once per run, not per tile
+  // One line, e.g. "inrarch_hls::matmul: stream 3072 (II 1, depth 6) over all tiles + drain 32
+  // (II 1, depth 2) once; 3072 cycles per tile unstalled".
+  std::string describe() const;
 };
 
 KernelSpec kernel_spec(const Network& network, int process, const TimingOptions& options);
