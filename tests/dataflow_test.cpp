@@ -295,8 +295,14 @@ TEST(DataflowLower, DerivativeShapedGraphUsesEveryKernel) {
   EXPECT_EQ(kinds[ProcessKind::WriteOutput], 2);
   // The stacked matmul serves all three coefficient rows of a tile with one weight read each.
   bool stacked = false;
-  for (const Process& p : network.processes) stacked = stacked || (p.kind == ProcessKind::MatMul && p.rows == 3 * 16);
+  bool interleaved = false;  // ... and one reads [3][8][16] tiles, its 16-row groups interleaved
+  for (const Process& p : network.processes) {
+    if (p.kind != ProcessKind::MatMul || p.rows != 3 * 16) continue;
+    stacked = true;
+    interleaved = interleaved || (p.trans_a && p.trans_a_m == 16);
+  }
   EXPECT_TRUE(stacked);
+  EXPECT_TRUE(interleaved);
 }
 
 TEST(DataflowLower, FanOutBecomesAForkWhoseFifosHoldATile) {

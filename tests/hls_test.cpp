@@ -541,9 +541,9 @@ TEST(HlsCodegen, NamesTheProcessesWhoseFixedPointValuesWrap) {
 }
 
 // INR-Arch's Mm-vs-Cos fork/join: with depth-2 FIFOs the fork stalls on the full cos branch while
-// the matmul still waits for the rest of its tile; with the fork-tile policy's depths it runs.
+// the matmul still waits for the rest of its first row; with the fork-tile policy's depths it runs.
 TEST(HlsCsim, ForkJoinDeadlocksWithShallowFifosAndTheReportNamesTheCycle) {
-  const auto design = testing::build_fork_join(8);
+  const auto design = testing::build_fork_join(32);
   dataflow::LowerOptions lowering;
   lowering.tile_points = 8;
   const Project project("fork_join", design.graph, lowering, project_options("float", 16));

@@ -39,10 +39,10 @@ inline ForkJoin build_fork_join(int64_t width) {
 
 // A graph with the structure of a derivative graph: a forward value fans out into a matmul branch
 // and an elementwise branch that join again (mul of two streams); Taylor-style stacking of
-// coefficient rows into one rank-3 matmul [3, N, 8] x [8, 4]; a constant broadcast over the stack
-// subtracted from it (constant first); transpose, slice, reduce, unsorted gather, concat with a
-// broadcast constant; a binary op reading one value twice; every elementwise op; reshapes; two
-// outputs.
+// coefficient rows into one rank-3 matmul [3, N, 8] x [8, 4], and one through trans_a (the rows
+// of a [3][8][K] tile interleave in the stream); a constant broadcast over the stack subtracted
+// from it (constant first); transpose, slice, reduce, unsorted gather, concat with a broadcast
+// constant; a binary op reading one value twice; every elementwise op; reshapes; two outputs.
 inline ir::Graph build_derivative_like() {
   ir::Builder b(ir::DType::F32);
   const int64_t n = ir::kBatch;
@@ -56,7 +56,8 @@ inline ir::Graph build_derivative_like() {
   const auto row = [&](ir::NodeId v) { return b.reshape(v, {1, n, 8}); };
   const auto stack = b.concat({row(h), row(joined), row(g)}, 0);
   const auto m3 = b.matmul(stack, b.constant({8, 4}, ramp(32, 0.6), "w2"));
-  const auto shifted = b.sub(b.broadcast(b.constant({3, 1, 4}, ramp(12, 1.0, 0.25)), {3, n, 4}), m3);
+  const auto m3t = b.matmul(b.transpose(stack, {0, 2, 1}), b.constant({8, 4}, ramp(32, -0.3), "w3"), true, false);
+  const auto shifted = b.sub(b.broadcast(b.constant({3, 1, 4}, ramp(12, 1.0, 0.25)), {3, n, 4}), b.add(m3, m3t));
   const auto transposed = b.transpose(shifted, {1, 0, 2});
   const auto sliced = b.slice(transposed, 2, 1, 3);
   const auto reduced = b.reduce_sum(transposed, {2}, false);

@@ -28,7 +28,7 @@ enum class ProcessKind {
   Binary,       // elementwise op of two streams
   BinaryConst,  // elementwise op of a stream and an on-chip constant (bias add and the like)
   ConstSource,  // streams an on-chip constant once per tile
-  MatMul,       // stream [rows, inner] x on-chip weights [inner, cols]; buffers its input tile
+  MatMul,       // stream [rows, inner] x on-chip weights [inner, cols]; streams row groups
   Reduce,       // sum over axes other than the points; buffers its output tile
   Select,       // keeps sorted distinct positions of one axis (slice, gather); streaming
   Concat,       // joins its inputs along one axis; streaming
@@ -100,7 +100,8 @@ struct Network {
 enum class DepthPolicy {
   Uniform,   // every FIFO gets `default_depth` beats (may deadlock at fork/joins)
   ForkTile,  // FIFOs leaving a fork hold a whole tile, all others `default_depth`: a fork can
-             // always push its whole tile, so a branch that buffers a tile never starves
+             // always push its whole tile, so a branch that holds back at most a tile (a reduce,
+             // a reorder, matmuls holding a row group each) never starves
 };
 
 struct LowerOptions {

@@ -159,9 +159,9 @@ Usage kernel_usage(const Network& network, const Process& process, const Resourc
         usage += control(2);
         break;
       }
-      usage += memory(process.rows * process.inner, w);    // the buffered input tile
-      usage += memory(process.rows * process.cols, w, p);  // accumulators, cyclic by P
-      usage += control(3);
+      // matmul.h: two accumulator arrays (ping-pong), each cyclic by P; the main loop and the drain.
+      usage += times(memory(matmul_loop(process, options.floating_point).accumulator_words() / 2, w, p), 2);
+      usage += control(2);
       break;
     }
     case ProcessKind::Reduce: {
@@ -296,31 +296,41 @@ void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOption
     throw UserError("--dsp-budget " + std::to_string(dsp_budget) + ": the design needs " + std::to_string(dsp()) +
                     " DSPs even with one column per cycle in every matmul");
   }
-  // The next P of a matmul: the smallest divisor of its columns above the current one.
-  const auto next_parallel = [](const Process& process) {
-    int64_t p = process.parallel + 1;
-    while (process.cols % p != 0) ++p;
-    return static_cast<int>(p);
+  // The next P of a matmul: the smallest divisor of its columns above the current one that makes
+  // it faster (0 if none: a matmul bound by its writes gains nothing from more lanes).
+  const auto faster_parallel = [&](int p) {
+    Process& process = network.processes[static_cast<size_t>(p)];
+    const int current = process.parallel;
+    const int64_t cycles = kernel_spec(network, p, timing).cycles_per_tile();
+    int faster = 0;
+    for (int next = current + 1; next <= process.cols && faster == 0; ++next) {
+      if (process.cols % next != 0) continue;
+      process.parallel = next;
+      if (kernel_spec(network, p, timing).cycles_per_tile() < cycles) faster = next;
+    }
+    process.parallel = current;
+    return faster;
   };
   for (;;) {
-    int best = -1;
+    int best = -1, best_parallel = 0;
     int64_t slowest = -1;
     for (int p : matmuls) {
       Process& process = network.processes[static_cast<size_t>(p)];
-      if (process.parallel >= process.cols) continue;
+      const int next = faster_parallel(p);
+      if (next == 0) continue;
       const int current = process.parallel;
-      process.parallel = next_parallel(process);
+      process.parallel = next;
       const bool fits = dsp() <= dsp_budget;
       process.parallel = current;
       const int64_t cycles = kernel_spec(network, p, timing).cycles_per_tile();
       if (fits && cycles > slowest) {
         slowest = cycles;
         best = p;
+        best_parallel = next;
       }
     }
     if (best < 0) return;
-    Process& chosen = network.processes[static_cast<size_t>(best)];
-    chosen.parallel = next_parallel(chosen);
+    network.processes[static_cast<size_t>(best)].parallel = best_parallel;
   }
 }
 

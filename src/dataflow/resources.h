@@ -77,9 +77,10 @@ int64_t bram18k_for(int64_t words, int64_t bits);
 Usage fifo_usage(int64_t depth, int64_t width_bits, bool* srl = nullptr);
 
 // Sets each matmul's P (a divisor of its columns, as the kernel needs) so that the design's DSPs
-// stay within `dsp_budget`: starting from P = 1, repeatedly raises to the next divisor the P of
-// the matmul with the most cycles per tile (timing.h) among those whose raise still fits. Throws UserError when even P
-// = 1 everywhere exceeds the budget.
+// stay within `dsp_budget`: starting from P = 1, repeatedly raises the P of the matmul with the
+// most cycles per tile (timing.h) among those whose raise still fits, to the next divisor that
+// makes it faster (a matmul bound by its writes or its accumulation recurrence gets no more lanes).
+// Throws UserError when even P = 1 everywhere exceeds the budget.
 void choose_parallelism(Network& network, int64_t dsp_budget, const TimingOptions& timing,
                         const ResourceOptions& options = {});
 

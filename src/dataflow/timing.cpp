@@ -63,6 +63,22 @@ KernelSpec streaming(std::string kernel, const Process& process, const Network& 
 
 }  // namespace
 
+MatMulLoop matmul_loop(const Process& process, bool floating_point) {
+  MatMulLoop shape;
+  shape.group_rows = process.trans_a ? process.trans_a_m : 1;
+  shape.groups = process.rows / shape.group_rows;
+  const int64_t column_groups = process.cols / process.parallel;
+  shape.compute = shape.group_rows * process.inner * column_groups;
+  shape.writes = shape.group_rows * process.cols;
+  shape.period = std::max(shape.compute, shape.writes);
+  shape.distance = shape.group_rows * column_groups;
+  // The recurrence acc = acc + x*w: the add, plus the accumulator memory read unless each lane's
+  // bank holds a single word (a register).
+  const int64_t recurrence = op_latency(ir::Op::Add, floating_point) + (shape.distance > 1 ? kMemoryDepth : 0);
+  shape.ii = static_cast<int>((recurrence + shape.distance - 1) / shape.distance);
+  return shape;
+}
+
 int op_latency(ir::Op op, bool floating_point) {
   // ap_fixed<32, 10>: adders are one carry chain; a 32x32 product takes a cascade of DSP48E2s;
   // the elementary functions of hls_math are polynomial/CORDIC pipelines. float: Vitis's
@@ -102,7 +118,7 @@ int64_t KernelSpec::cycles_per_tile() const {
     for (const LoopSpec& spec : group.loops)
       cycles += group.repeat * (flattened ? spec.trips * spec.ii : spec.cycles());
   }
-  return cycles;
+  return cycles;  // the epilogue runs once per run, not per tile
 }
 
 std::string KernelSpec::describe() const {
@@ -120,7 +136,11 @@ std::string KernelSpec::describe() const {
     }
     if (group.repeat > 1) text << "]";
   }
-  text << (flattened ? " over all tiles; " : "; ") << cycles_per_tile() << " cycles per tile unstalled";
+  text << (flattened ? " over all tiles" : "");
+  for (const LoopSpec& spec : epilogue) {
+    text << " + " << spec.name << " " << spec.trips << " (II " << spec.ii << ", depth " << spec.depth << ") once";
+  }
+  text << "; " << cycles_per_tile() << " cycles per tile unstalled";
   return text.str();
 }
 
@@ -171,13 +191,23 @@ KernelSpec kernel_spec(const Network& network, int index, const TimingOptions& o
               loop("write", process.cols, fill, {element(output(0), true)})}});
         return spec;
       }
-      // matmul.h: buffer the whole input tile, then for each group of P columns and each k one
-      // pipelined loop over the rows (a new pipeline fill per (n0, k): the weight load between the
-      // loops keeps the nest imperfect), then stream the result out.
+      // matmul.h: one flattened loop over every group of rows of every tile; per group `period`
+      // iterations that read an element every cols/P of the first `compute` ones and write the
+      // previous group's outputs in the first `writes` ones (from the second period on); then an
+      // epilogue loop writes the last group.
+      const MatMulLoop shape = matmul_loop(process, fp);
+      PortUse reads = element(input(0), false, process.cols / p);
+      reads.period = shape.period;
+      reads.window = shape.compute;
+      PortUse writes = element(output(0), true);
+      writes.period = shape.period;
+      writes.window = shape.writes;
+      writes.skip = shape.period;
       spec.kernel = "inrarch_hls::matmul";
-      spec.groups.push_back({1, {loop("read", process.rows * process.inner, fill, {element(input(0), false)})}});
-      spec.groups.push_back({(process.cols / p) * process.inner, {loop("mac", process.rows, mac, {})}});
-      spec.groups.push_back({1, {loop("write", process.rows * process.cols, fill, {element(output(0), true)})}});
+      spec.flattened = true;
+      spec.groups.push_back(
+          {1, {loop("stream", shape.groups * shape.period, kFifoAccessDepth + mac, {reads, writes}, shape.ii)}});
+      spec.epilogue.push_back(loop("drain", shape.writes, fill, {element(output(0), true)}));
       return spec;
     }
     case ProcessKind::Reduce: {
@@ -244,6 +274,7 @@ class Expander {
       LoopSpec whole = spec.groups.at(0).loops.at(0);
       whole.trips *= tiles;
       expand(whole);
+      for (const LoopSpec& drain : spec.epilogue) expand(drain);
     } else {
       for (int64_t tile = 0; tile < tiles; ++tile) {
         for (const LoopGroup& group : spec.groups) {
@@ -262,7 +293,7 @@ class Expander {
     int stream = -1;
     bool write = false;
     int64_t first = 0, stride = 1, count = 0;  // an arithmetic progression, or
-    std::vector<int64_t> explicit_steps;       // when a keep mask breaks the progression
+    std::vector<int64_t> explicit_steps;       // when a keep mask or windows break the progression
     bool is_explicit = false;
     int64_t taken = 0;
     bool done() const { return taken >= (is_explicit ? static_cast<int64_t>(explicit_steps.size()) : count); }
@@ -281,18 +312,27 @@ class Expander {
     }
     const int64_t block = network_.streams.at(static_cast<size_t>(use.stream)).block;
     int64_t& done = elements_[use.stream];
+    // A reader fetches before element g with g % B == 0, a writer emits after g % B == B - 1.
+    const int64_t phase = use.write ? block - 1 : 0;
+    if (use.period > 0) {  // windows: enumerate the element iterations
+      result.is_explicit = true;
+      for (int64_t start = use.skip; start < trips; start += use.period) {
+        for (int64_t i = start; i < std::min(start + use.window, trips); i += use.every) {
+          if (done++ % block == phase) result.explicit_steps.push_back(i + shift);
+        }
+      }
+      return result;
+    }
     const int64_t elements = (trips + use.every - 1) / use.every;
     if (!use.keep.empty()) {
       result.is_explicit = true;
       const auto size = static_cast<int64_t>(use.keep.size());
       for (int64_t e = 0; e < elements; ++e) {
         if (!use.keep[static_cast<size_t>((e / use.keep_run) % size)]) continue;
-        if (done++ % block == block - 1) result.explicit_steps.push_back(e * use.every + shift);
+        if (done++ % block == phase) result.explicit_steps.push_back(e * use.every + shift);
       }
       return result;
     }
-    // A reader fetches before element g with g % B == 0, a writer emits after g % B == B - 1.
-    const int64_t phase = use.write ? block - 1 : 0;
     const int64_t first_element = ((phase - done % block) % block + block) % block;
     result.first = first_element * use.every + shift;
     result.stride = block * use.every;

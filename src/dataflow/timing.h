@@ -36,7 +36,7 @@ namespace inrarch::dataflow {
 
 enum class KernelStyle {
   Library,  // the kernels of src/hls/include/inrarch_hls (what `inrarch compile` generates)
-  InrArch,  // INR-Arch-like row-streaming matmul (for comparison only; no code generator)
+  InrArch,  // INR-Arch-like row-streaming matmul, write after each row (comparison only; no code generator)
 };
 
 struct TimingOptions {
@@ -58,6 +58,11 @@ struct PortUse {
   // writes one after the last. The element count persists across loops of the same process.
   bool per_element = false;
   int64_t every = 1;
+  // Element ports only: when `period` > 0 the port is active in windows: iteration i >= skip
+  // handles an element iff (i - skip) % period < window and that offset is a multiple of `every`
+  // (matmul.h reads during a period's compute iterations and writes the previous group during
+  // its first G*N iterations, from the second period on).
+  int64_t period = 0, window = 0, skip = 0;
   // Element writers only: element e of the loop is kept (written) iff keep[(e / keep_run) %
   // keep.size()]; empty keeps all (a select's dropped positions).
   std::vector<bool> keep;
@@ -85,11 +90,27 @@ struct KernelSpec {
   // the single loop's trips are per tile and it runs once over all tiles (no per-tile refill).
   std::vector<LoopGroup> groups;
   bool flattened = false;
-  int64_t cycles_per_tile() const;  // unstalled; a flattened loop counts its depth once per tile
-  std::string describe() const;     // one line: "read 1536 (D2) + mac 64x256 x (16+5) + write 1536 (D2)"
+  std::vector<LoopSpec> epilogue;   // loops run once after all tiles (a flattened loop's drain)
+  int64_t cycles_per_tile() const;  // unstalled; a flattened loop fills once per run, not per tile
+  // One line, e.g. "inrarch_hls::matmul: stream 3072 (II 1, depth 6) over all tiles + drain 32
+  // (II 1, depth 2) once; 3072 cycles per tile unstalled".
+  std::string describe() const;
 };
 
 KernelSpec kernel_spec(const Network& network, int process, const TimingOptions& options);
+
+// The loop of matmul.h for one matmul process: groups of `group_rows` rows (1, or trans_a_m rows
+// whose elements interleave in the stream), each taking `period` iterations of one flattened loop:
+// `compute` MAC iterations (an input element every cols/P of them) overlapped with the `writes`
+// element writes of the previous group. The same accumulator is updated every `distance`
+// iterations; a shorter distance than the read-add recurrence raises the II.
+struct MatMulLoop {
+  int64_t group_rows = 1, groups = 0;  // groups per tile
+  int64_t compute = 0, writes = 0, period = 0, distance = 0;
+  int ii = 1;
+  int64_t accumulator_words() const { return 2 * writes; }  // ping-pong: two groups of outputs
+};
+MatMulLoop matmul_loop(const Process& process, bool floating_point);
 
 // The whole run of every process as a sequence of steps that touch FIFOs (steps without FIFO
 // accesses are folded into the delay of the next one).

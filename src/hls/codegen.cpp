@@ -600,7 +600,9 @@ nlohmann::json report(const Network& network, const ProjectOptions& options) {
                                            process.index_map.size() + process.keep.size());
     const auto in_tile = [&] { return network.streams[static_cast<size_t>(process.inputs[0])].tile_elements; };
     const auto out_tile = [&] { return network.streams[static_cast<size_t>(process.outputs[0])].tile_elements; };
-    if (process.kind == ProcessKind::MatMul) buffer_words += in_tile() + out_tile();
+    if (process.kind == ProcessKind::MatMul) {
+      buffer_words += dataflow::matmul_loop(process, !options.number.fixed).accumulator_words();
+    }
     if (process.kind == ProcessKind::Reorder) buffer_words += in_tile();
     if (process.kind == ProcessKind::Reduce) buffer_words += out_tile();
   }
