@@ -536,6 +536,12 @@ TEST(HlsCodegen, NamesTheProcessesWhoseFixedPointValuesWrap) {
   options.number = hls::parse_number_format("fixed32_" + std::to_string(integer_bits));
   const Project wide("range_wide", design.graph, lowering, options);
   EXPECT_TRUE(wide.range_warnings().empty()) << wide.range_warnings().front();
+
+  // fixed32_auto looks at every node, so it takes at least the bits the warnings asked for.
+  options.number = hls::parse_number_format("fixed32_auto");
+  EXPECT_EQ(options.number.integer_bits, 0);
+  EXPECT_EQ(options.number.name(), "fixed32_auto");
+  EXPECT_GE(hls::integer_bits_for(design.graph, options, lowering.tile_points), integer_bits);
   const Project in_float("range_float", design.graph, lowering, project_options("float", 8));
   EXPECT_TRUE(in_float.range_warnings().empty());
 }

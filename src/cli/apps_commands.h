@@ -43,6 +43,8 @@ struct DemoOptions {
   int hls_order = 2;
   int64_t hls_points = 4;       // K: points per tile
   int64_t hls_test_points = 16;
+  // float matches the CPU engine to rounding; fixed32_auto (the integer bits the fitted model's values
+  // need) is smaller and faster but loses precision (docs/editing.md).
   std::string hls_dtype = "float";
   int64_t dsp_budget = 3199;  // INR-Arch's DSP count on the U50
 };

@@ -80,6 +80,11 @@ int run_compile(const CompileOptions& options) {
     const auto orders = element_orders(graph, static_cast<int>(dims), options.order);
     if (!orders.empty()) project.element_orders[graph.outputs().at(0).name] = orders;
   }
+  if (project.number.fixed && project.number.integer_bits == 0) {
+    project.number.integer_bits = hls::integer_bits_for(graph, project, options.points);
+    std::printf("--dtype %s: %s holds every value of the graph on the testbench points\n", options.dtype.c_str(),
+                project.number.cpp_type().c_str());
+  }
 
   dataflow::LowerOptions lowering;
   lowering.tile_points = options.points;

@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   demo_command->add_option("--hls-points", demo.hls_points, "FPGA design: points per tile (K)")->capture_default_str();
   demo_command->add_option("--hls-test-points", demo.hls_test_points, "points the C-simulation checks")
       ->capture_default_str();
-  demo_command->add_option("--hls-dtype", demo.hls_dtype, "FPGA design: float or fixed<W>_<I>")->capture_default_str();
+  demo_command->add_option("--hls-dtype", demo.hls_dtype, "FPGA design: float, fixed<W>_<I> or fixed<W>_auto")->capture_default_str();
   demo_command->add_option("--dsp-budget", demo.dsp_budget, "FPGA design: DSPs to choose each matmul's P for")
       ->capture_default_str();
 
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
   compile_command->add_option("--method", compile.method, "taylor or nested")->capture_default_str();
   compile_command->add_option("--points", compile.points, "points per tile (K)")->capture_default_str();
   compile_command->add_option("--test-points", compile.test_points, "testbench points (0: one tile)")->capture_default_str();
-  compile_command->add_option("--dtype", compile.dtype, "float or fixed<W>_<I>, e.g. fixed32_10")->capture_default_str();
+  compile_command->add_option("--dtype", compile.dtype, "float, fixed<W>_<I> (e.g. fixed32_10) or fixed<W>_auto (fewest integer bits that hold the testbench's values)")->capture_default_str();
   compile_command->add_option("--part", compile.part, "FPGA part for Vitis")->capture_default_str();
   compile_command->add_option("--clock-ns", compile.clock_ns, "clock period in ns")->capture_default_str();
   compile_command->add_option("--depths", compile.depths, "FIFO depth policy: fork-tile or uniform")->capture_default_str();

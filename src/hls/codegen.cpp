@@ -382,25 +382,43 @@ std::vector<double> uniform_points(int64_t count, uint64_t seed) {
 // arithmetic that broke down (overflow wrap-around gives errors as large as the values).
 double default_tolerance(const NumberFormat& number) { return number.fixed ? 5e-2 : 1e-5; }
 
+// The testbench's points: every graph input gets values (the evaluator needs them all), even one
+// no output uses. `test_points` must be resolved (> 0).
+std::map<std::string, Tensor> testbench_inputs(const ir::Graph& graph, const ProjectOptions& options) {
+  std::map<std::string, Tensor> inputs;
+  for (ir::NodeId id : graph.inputs()) {
+    const ir::Node& node = graph.node(id);
+    ir::Shape shape = node.shape;
+    for (auto& dim : shape) {
+      if (dim == ir::kBatch) dim = options.test_points;
+    }
+    inputs[node.attrs.name] = Tensor(shape, uniform_points(Tensor::count(shape), options.seed + inputs.size()));
+  }
+  return inputs;
+}
+
+// Evaluates the graph on `inputs` (f64 reference): its outputs, and in `largest` the largest
+// |value| of every node.
+std::vector<Tensor> evaluate_with_magnitudes(const ir::Graph& graph, const std::map<std::string, Tensor>& inputs,
+                                             std::vector<double>& largest) {
+  largest.assign(graph.size(), 0.0);
+  return exec::evaluate_reference(graph, inputs, [&](ir::NodeId id, const Tensor& value) {
+    double& most = largest[static_cast<size_t>(id)];
+    for (double element : value.data) most = std::max(most, std::abs(element));
+  });
+}
+
+// Integer bits of a signed fixed type whose range [-2^(I-1), 2^(I-1)) holds `magnitude`.
+int integer_bits_holding(double magnitude) {
+  return magnitude < 1.0 ? 1 : static_cast<int>(std::floor(std::log2(magnitude))) + 2;
+}
+
 class TestbenchWriter {
  public:
   TestbenchWriter(const ir::Graph& graph, const Network& network, const ProjectOptions& options)
-      : network_(network), options_(options) {
-    // Every graph input gets values (the evaluator needs them all), even one no output uses.
-    for (ir::NodeId id : graph.inputs()) {
-      const ir::Node& node = graph.node(id);
-      ir::Shape shape = node.shape;
-      for (auto& dim : shape) {
-        if (dim == ir::kBatch) dim = options.test_points;
-      }
-      inputs_[node.attrs.name] = Tensor(shape, uniform_points(Tensor::count(shape), options.seed + inputs_.size()));
-    }
-    std::vector<double> largest(graph.size(), 0.0);
-    const auto record_largest = [&](ir::NodeId id, const Tensor& value) {
-      double& most = largest[static_cast<size_t>(id)];
-      for (double element : value.data) most = std::max(most, std::abs(element));
-    };
-    const auto outputs = exec::evaluate_reference(graph, inputs_, record_largest);
+      : network_(network), options_(options), inputs_(testbench_inputs(graph, options)) {
+    std::vector<double> largest;
+    const auto outputs = evaluate_with_magnitudes(graph, inputs_, largest);
     for (size_t k = 0; k < graph.outputs().size(); ++k) golden_[graph.outputs()[k].name] = outputs[k];
     if (options.number.fixed) find_wrapping_values(graph, largest);
   }
@@ -556,15 +574,13 @@ int main(int argc, char** argv) {
   double tolerance() const { return options_.tolerance > 0 ? options_.tolerance : default_tolerance(options_.number); }
 
  private:
-  const Network& network_;
-  const ProjectOptions& options_;
   void find_wrapping_values(const ir::Graph& graph, const std::vector<double>& largest) {
     const double limit = std::ldexp(1.0, options_.number.integer_bits - 1);
     for (const Process& process : network_.processes) {
       if (process.node < 0) continue;
       const double value = largest[static_cast<size_t>(process.node)];
       if (value < limit) continue;
-      const int needed = static_cast<int>(std::floor(std::log2(value))) + 2;
+      const int needed = integer_bits_holding(value);
       char text[256];
       std::snprintf(text, sizeof text,
                     "%s wraps in %s (node %d, %s): |value| reaches %.4g on the testbench points, range [-%g, %g); "
@@ -575,6 +591,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  const Network& network_;
+  const ProjectOptions& options_;
   std::map<std::string, Tensor> inputs_;
   std::map<std::string, Tensor> golden_;
   std::vector<std::string> range_warnings_;
@@ -658,7 +676,8 @@ std::string fill(std::string text, const std::map<std::string, std::string>& val
 }  // namespace
 
 std::string NumberFormat::name() const {
-  return fixed ? "fixed" + std::to_string(width) + "_" + std::to_string(integer_bits) : "float";
+  if (!fixed) return "float";
+  return "fixed" + std::to_string(width) + "_" + (integer_bits > 0 ? std::to_string(integer_bits) : "auto");
 }
 
 std::string NumberFormat::cpp_type() const {
@@ -668,6 +687,12 @@ std::string NumberFormat::cpp_type() const {
 NumberFormat parse_number_format(const std::string& text) {
   NumberFormat format;
   if (text == "float") return format;
+  const std::string automatic = "_auto";
+  if (text.size() > automatic.size() && text.compare(text.size() - automatic.size(), automatic.size(), automatic) == 0) {
+    format = parse_number_format(text.substr(0, text.size() - automatic.size()) + "_1");
+    format.integer_bits = 0;
+    return format;
+  }
   // fixed<digits>_<digits>, each at most three digits
   const size_t underscore = text.find('_');
   const auto digits = [&](size_t begin, size_t end) {
@@ -685,7 +710,17 @@ NumberFormat parse_number_format(const std::string& text) {
     }
   }
   throw UserError("--dtype " + text +
-                  ": expected float or fixed<W>_<I> with 2 <= W <= 60 and 1 <= I < W, e.g. fixed32_10");
+                  ": expected float, fixed<W>_<I> with 2 <= W <= 60 and 1 <= I < W (e.g. fixed32_10), or fixed<W>_auto");
+}
+
+int integer_bits_for(const ir::Graph& graph, const ProjectOptions& given, int64_t tile_points) {
+  ProjectOptions options = given;
+  if (options.test_points <= 0) options.test_points = tile_points;
+  std::vector<double> largest;
+  evaluate_with_magnitudes(graph, testbench_inputs(graph, options), largest);
+  int bits = 1;
+  for (double value : largest) bits = std::max(bits, integer_bits_holding(value));
+  return bits;
 }
 
 std::filesystem::path library_directory() {

@@ -24,12 +24,13 @@ namespace inrarch::hls {
 struct NumberFormat {
   bool fixed = false;  // false: float
   int width = 32;      // ap_fixed<width, integer_bits>
-  int integer_bits = 10;
-  std::string name() const;      // "float", "fixed32_10"
+  int integer_bits = 10;          // 0: not chosen yet (fixed<W>_auto)
+  std::string name() const;      // "float", "fixed32_10", "fixed32_auto"
   std::string cpp_type() const;  // "float", "ap_fixed<32, 10>"
 };
 
-// "float" or "fixed<W>_<I>" such as "fixed32_10"; throws UserError otherwise.
+// "float", "fixed<W>_<I>" such as "fixed32_10", or "fixed<W>_auto" (integer_bits 0: to be chosen
+// by integer_bits_for); throws UserError otherwise.
 NumberFormat parse_number_format(const std::string& text);
 
 struct ProjectOptions {
@@ -56,6 +57,11 @@ struct ProjectOptions {
 // missing.
 std::vector<std::string> write_project(const ir::Graph& graph, const dataflow::Network& network,
                                        const ProjectOptions& options, const std::filesystem::path& directory);
+
+// The fewest integer bits whose range holds every value of `graph` on the testbench points the
+// project would get (test_points 0: one tile of `tile_points`): what fixed<W>_auto chooses, so
+// that no value wraps on those points. More bits cost precision: W - I fraction bits remain.
+int integer_bits_for(const ir::Graph& graph, const ProjectOptions& options, int64_t tile_points);
 
 // Where the kernel headers and project templates are read from: $INRARCH_HLS_DIR if set, else
 // src/hls of the source tree this binary was built from.
