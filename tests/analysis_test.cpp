@@ -469,6 +469,23 @@ TEST(DataflowAnalysis, AgreesWithTheThreadedCSimulation) {
   fs::remove_all(directory);
 }
 
+// Without sizing, compile keeps the lowering's depths and says whether they deadlock; the
+// threaded C-simulation of that project must agree.
+TEST(DataflowCli, CompileWithUnsizedDepthsReportsTheDeadlockTheCSimulationHits) {
+  const std::string cli = INRARCH_CLI;
+  const std::string model = "'siren:in=2,out=2,width=32,hidden=1,omega=30,seed=0'";
+  const fs::path project = scratch("unsized");
+  const CommandResult compiled =
+      run_command(cli + " compile " + model + " --order 1 --method nested --points 8 --fifo-strategy none" +
+                  " --depths uniform --depth 2 -o " + project.string());
+  ASSERT_EQ(compiled.status, 0) << compiled.output;
+  EXPECT_NE(compiled.output.find("the lowering's depth policy; DEADLOCKS: "), std::string::npos) << compiled.output;
+  const CommandResult csim = run_command(cli + " csim " + project.string());
+  EXPECT_EQ(csim.status, 3) << csim.output;
+  EXPECT_NE(csim.output.find("csim: wait-for cycle: "), std::string::npos) << csim.output;
+  fs::remove_all(project);
+}
+
 TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
   const std::string cli = INRARCH_CLI;
   const std::string model = "'siren:in=2,out=3,width=8,hidden=1,omega=30,seed=0'";

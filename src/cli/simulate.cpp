@@ -135,7 +135,15 @@ void write_file(const fs::path& path, const std::string& text) {
 std::string apply_design_choices(Network& network, const DesignChoices& choices) {
   if (choices.dsp_budget > 0)
     dataflow::choose_parallelism(network, choices.dsp_budget, choices.timing, choices.resources);
-  if (choices.fifo_strategy == "none") return "FIFO depths: the lowering's depth policy";
+  if (choices.fifo_strategy == "none") {
+    // The policy's depths are rules of thumb: say at once whether the C-simulation would deadlock.
+    dataflow::TimingOptions untimed = choices.timing;
+    untimed.untimed = true;
+    const auto csim = dataflow::analyze(network, dataflow::build_schedule(network, untimed, choices.tiles));
+    return csim.deadlock ? "FIFO depths: the lowering's depth policy; DEADLOCKS: " + csim.cycle.text
+                         : "FIFO depths: the lowering's depth policy (deadlock-free for " +
+                               std::to_string(choices.tiles) + " tiles in the untimed analysis)";
+  }
   const auto strategy = dataflow::parse_fifo_strategy(choices.fifo_strategy);
   dataflow::SizingOptions options;
   options.tiles = choices.tiles;
