@@ -491,15 +491,25 @@ TEST(HlsCsim, DerivativeGraphsOfBothMethodsMatchTheReferenceInFloat) {
   expect_close(project, 1e-5, design.orders);
 }
 
+// Both methods' order-3 graphs of a width-12 SIREN with this omega, lowered in tiles of 4 points.
+DerivativeDesign order3_design(double omega) {
+  auto spec = test_siren();
+  spec.width = 12;
+  spec.omega = omega;
+  return derivative_design(spec, {3});
+}
+
+dataflow::LowerOptions tiles_of_four() {
+  dataflow::LowerOptions lowering;
+  lowering.tile_points = 4;
+  return lowering;
+}
+
 // omega = 10 keeps every value of orders 0..3 inside ap_fixed<32,10>'s range [-512, 512); with
 // omega = 30 Taylor mode's order-2 products and the order-3 derivatives themselves leave it.
 TEST(HlsCsim, DerivativeGraphsOfBothMethodsStayWithinTheFixedPointBound) {
-  auto spec = test_siren();
-  spec.width = 12;
-  spec.omega = 10;
-  const auto design = derivative_design(spec, {3});
-  dataflow::LowerOptions lowering;
-  lowering.tile_points = 4;
+  const auto design = order3_design(10);
+  const auto lowering = tiles_of_four();
   auto options = project_options("fixed32_10", 8);
   options.element_orders = design.orders;
   const Project project("derivatives_fixed", design.graph, lowering, options);
@@ -513,12 +523,8 @@ TEST(HlsCsim, DerivativeGraphsOfBothMethodsStayWithinTheFixedPointBound) {
 // With omega = 30 the values leave ap_fixed<32,10>'s range; the project names the processes and
 // the integer bits that would hold them, and with those bits nothing is named any more.
 TEST(HlsCodegen, NamesTheProcessesWhoseFixedPointValuesWrap) {
-  auto spec = test_siren();
-  spec.width = 12;
-  spec.omega = 30;
-  const auto design = derivative_design(spec, {3});
-  dataflow::LowerOptions lowering;
-  lowering.tile_points = 4;
+  const auto design = order3_design(30);
+  const auto lowering = tiles_of_four();
   auto options = project_options("fixed32_10", 8);
   const Project narrow("range_narrow", design.graph, lowering, options);
   ASSERT_FALSE(narrow.range_warnings().empty());
