@@ -7,6 +7,7 @@
 
 #include "apps/engine_runner.h"
 #include "models/model.h"
+#include "passes/pipeline.h"
 #include "models/npy.h"
 #include "models/points.h"
 #include "exec/engine/engine.h"
@@ -20,6 +21,20 @@ ir::DType parse_dtype(const std::string& text) {
   if (text == "f32") return ir::DType::F32;
   if (text == "f64") return ir::DType::F64;
   throw UserError("--dtype " + text + ": expected f32 or f64");
+}
+
+autodiff::Method parse_method(const std::string& text) {
+  if (text == "taylor") return autodiff::Method::Taylor;
+  if (text == "nested") return autodiff::Method::Nested;
+  throw UserError("--method " + text + ": expected taylor or nested");
+}
+
+ir::Graph optimized_derivatives(const ir::Graph& forward, int order, const std::string& method) {
+  if (order == 0) return passes::optimize(forward);
+  autodiff::DeriveSpec spec;
+  spec.order = order;
+  spec.method = parse_method(method);
+  return passes::optimize(autodiff::derive(forward, spec));
 }
 
 ir::Graph load(const ModelOptions& options) { return models::load_model(options.model, parse_dtype(options.dtype)); }

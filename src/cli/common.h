@@ -6,6 +6,7 @@
 
 #include "apps/fit.h"
 #include "apps/image.h"
+#include "autodiff/derive.h"
 #include "cli/commands.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
@@ -13,6 +14,11 @@
 namespace inrarch::cli {
 
 ir::DType parse_dtype(const std::string& text);
+// --method taylor | nested.
+autodiff::Method parse_method(const std::string& text);
+// The optimized graph of every derivative up to `order` (0: the forward model itself) by `method`,
+// with the default layout: what the FPGA commands lower.
+ir::Graph optimized_derivatives(const ir::Graph& forward, int order, const std::string& method);
 ir::Graph load(const ModelOptions& options);
 // The points of --points or --grid, checked against the model's coordinate dimension `dims`.
 Tensor load_points(const PointOptions& options, int64_t dims);

@@ -18,13 +18,7 @@ namespace {
 autodiff::DeriveSpec parse_spec(int order, const std::string& method, const std::string& layout, int insp_calls) {
   autodiff::DeriveSpec spec;
   spec.order = order;
-  if (method == "taylor") {
-    spec.method = autodiff::Method::Taylor;
-  } else if (method == "nested") {
-    spec.method = autodiff::Method::Nested;
-  } else {
-    throw UserError("--method " + method + ": expected taylor or nested");
-  }
+  spec.method = parse_method(method);
   if (layout == "unique") {
     spec.layout = autodiff::Layout::Unique;
   } else if (layout == "insp") {

@@ -11,7 +11,6 @@
 #include "cli/simulate.h"
 #include "dataflow/lower.h"
 #include "hls/codegen.h"
-#include "passes/pipeline.h"
 #include "util/error.h"
 
 namespace inrarch::cli {
@@ -26,12 +25,6 @@ std::string shell_quote(const std::string& text) {
 int exit_status(int status) {
   if (status == -1) throw UserError("cannot start a shell");
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
-autodiff::Method parse_method(const std::string& text) {
-  if (text == "taylor") return autodiff::Method::Taylor;
-  if (text == "nested") return autodiff::Method::Nested;
-  throw UserError("--method " + text + ": expected taylor or nested");
 }
 
 dataflow::DepthPolicy parse_depths(const std::string& text) {
@@ -67,15 +60,9 @@ int run_compile(const CompileOptions& options) {
   project.test_points = options.test_points;
 
   const ir::Graph forward = load(ModelOptions{options.model, "f32"});
-  ir::Graph graph;
-  if (options.order == 0) {
-    graph = passes::optimize(forward);
-  } else {
-    autodiff::DeriveSpec spec;
-    spec.order = options.order;
-    spec.method = parse_method(options.method);
+  const ir::Graph graph = optimized_derivatives(forward, options.order, options.method);
+  if (options.order > 0) {
     project.method = options.method;
-    graph = passes::optimize(autodiff::derive(forward, spec));
     const auto dims = forward.node(autodiff::coordinate_input(forward, "")).shape[1];
     const auto orders = element_orders(graph, static_cast<int>(dims), options.order);
     if (!orders.empty()) project.element_orders[graph.outputs().at(0).name] = orders;

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "autodiff/derive.h"
 #include "cli/common.h"
 #include "dataflow/analysis.h"
 #include "dataflow/charts.h"
@@ -18,7 +17,6 @@
 #include "dataflow/simulate.h"
 #include "dataflow/timing.h"
 #include "hls/codegen.h"
-#include "passes/pipeline.h"
 #include "util/error.h"
 
 namespace inrarch::cli {
@@ -37,23 +35,8 @@ struct Design {
   int parallel = 4;
 };
 
-autodiff::Method parse_method(const std::string& text) {
-  if (text == "taylor") return autodiff::Method::Taylor;
-  if (text == "nested") return autodiff::Method::Nested;
-  throw UserError("--method " + text + ": expected taylor or nested");
-}
-
 Network build_network(const Design& design) {
-  const ir::Graph forward = load(ModelOptions{design.model, "f32"});
-  ir::Graph graph;
-  if (design.order == 0) {
-    graph = passes::optimize(forward);
-  } else {
-    autodiff::DeriveSpec spec;
-    spec.order = design.order;
-    spec.method = parse_method(design.method);
-    graph = passes::optimize(autodiff::derive(forward, spec));
-  }
+  const ir::Graph graph = optimized_derivatives(load(ModelOptions{design.model, "f32"}), design.order, design.method);
   dataflow::LowerOptions lowering;
   lowering.tile_points = design.tile_points;
   lowering.max_block = design.block;
