@@ -476,7 +476,7 @@ TEST(DataflowCli, CompileWithUnsizedDepthsReportsTheDeadlockTheCSimulationHits) 
   const std::string model = "'siren:in=2,out=2,width=32,hidden=1,omega=30,seed=0'";
   const fs::path project = scratch("unsized");
   const CommandResult compiled =
-      run_command(cli + " compile " + model + " --order 1 --method nested --points 8 --fifo-strategy none" +
+      run_command(cli + " compile " + model + " --order 1 --method nested --tile 8 --fifo-strategy none" +
                   " --depths uniform --depth 2 -o " + project.string());
   ASSERT_EQ(compiled.status, 0) << compiled.output;
   EXPECT_NE(compiled.output.find("the lowering's depth policy; DEADLOCKS: "), std::string::npos) << compiled.output;
@@ -491,7 +491,7 @@ TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
   const std::string model = "'siren:in=2,out=3,width=8,hidden=1,omega=30,seed=0'";
   const fs::path out = scratch("simulate");
   const CommandResult simulated = run_command(
-      cli + " simulate " + model + " --order 2 --points 2 --num-points 8 --dsp-budget 1000 -o " + out.string());
+      cli + " simulate " + model + " --order 2 --tile 2 --num-points 8 --dsp-budget 1000 -o " + out.string());
   ASSERT_EQ(simulated.status, 0) << simulated.output;
   EXPECT_NE(simulated.output.find("analysis and simulator agree"), std::string::npos) << simulated.output;
   EXPECT_NE(simulated.output.find("MODELED"), std::string::npos);
@@ -505,12 +505,15 @@ TEST(DataflowCli, SimulateReportsChartsAndCompileWritesTheSizedDepths) {
   const nlohmann::json json = nlohmann::json::parse(json_file);
   EXPECT_FALSE(json.at("deadlock").get<bool>());
   EXPECT_LE(json.at("resources").at("dsp").get<int64_t>(), 1000);
+  EXPECT_EQ(json.at("design").at("number"), "fixed32_10");  // the default compile writes too
 
   const fs::path project = scratch("compile");
   const CommandResult compiled =
-      run_command(cli + " compile " + model + " --order 1 --points 4 --test-points 8 -o " + project.string());
+      run_command(cli + " compile " + model + " --order 1 --tile 4 --test-points 8 -o " + project.string());
   ASSERT_EQ(compiled.status, 0) << compiled.output;
   EXPECT_NE(compiled.output.find("FIFO sizing analytic"), std::string::npos) << compiled.output;
+  std::ifstream report_file(project / "report.json");
+  EXPECT_EQ(nlohmann::json::parse(report_file).at("number"), "fixed32_10");
   const CommandResult rerun =
       run_command(cli + " simulate " + project.string() + " --num-points 16 -o " + out.string());
   ASSERT_EQ(rerun.status, 0) << rerun.output;

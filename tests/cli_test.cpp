@@ -44,6 +44,8 @@ TEST(Cli, BadInputGivesOneErrorLineAndExitCode2) {
       {"eval --grid 4x4x4 -o /tmp/x.npy", "takes 2-d coordinates"},
       {"grad --grid 4x4 --order 2 --method sideways -o /tmp/x.npy", "--method sideways"},
       {"grad --grid 4x4 --order -1 -o /tmp/x.npy", "order -1 out of range"},
+      {"compile --points 4 -o /tmp/x", "--points"},  // the tile is --tile K; --points names an .npy file
+      {"simulate --tile 0 -o /tmp/x", "--tile 0 out of range"},
       {"frobnicate", "frobnicate"},
   };
   for (const auto& c : cases) {
@@ -122,7 +124,7 @@ TEST(Cli, DemoRunsEveryStageOnASmallImage) {
   const auto dir = scratch("demo");
   std::filesystem::remove_all(dir);
   const CliRun demo = run_cli("demo -o " + dir.string() +
-                              " --size 24x24 --width 16 --hidden 1 --steps 20 --order 2 --hls-order 1 --hls-points 2"
+                              " --size 24x24 --width 16 --hidden 1 --steps 20 --order 2 --hls-order 1 --hls-tile 2"
                               " --hls-test-points 4 --dsp-budget 1000");
   ASSERT_EQ(demo.status, 0) << demo.output;
   for (const char* file : {"panel.png", "model.onnx", "edit_blur.png", "hls/model.cpp", "hls/report.json",

@@ -609,7 +609,7 @@ TEST(HlsCompile, CliWritesACompleteProjectAndRunsItsCsim) {
   const std::string cli = INRARCH_CLI;
   const CommandResult compile =
       run_command(cli + " compile siren:in=2,out=2,width=8,hidden=1,omega=30,seed=3 --order 1" +
-          " --method nested --points 4 --test-points 6 --dtype fixed32_10 -o " + directory.string());
+          " --method nested --tile 4 --test-points 6 --dtype fixed32_10 -o " + directory.string());
   ASSERT_EQ(compile.status, 0) << compile.output;
   for (const char* file :
        {"model.cpp", "model.h", "stream_depths.h", "testbench.cpp", "testbench_data.h", "Makefile", "run_hls.tcl",

@@ -1,70 +1,33 @@
-// The CLI's subcommands as plain functions over option structs: main.cpp only parses flags into
-// these structs (CLI11), so the commands stay testable and free of parsing code.
+// The CLI's subcommands: each is one call into the public API (include/inrarch/) and prints what
+// it returns. main.cpp only parses flags into the API's option structs (CLI11).
 #pragma once
 
 #include <string>
 
+#include "inrarch/apps.h"
+#include "inrarch/derivatives.h"
+#include "inrarch/design.h"
+#include "inrarch/model.h"
+
 namespace inrarch::cli {
-
-struct ModelOptions {
-  std::string model;  // .onnx path or siren:... spec
-  std::string dtype = "f32";
-};
-
-// Which executor runs the graph: the fast engine (default) or the f64 reference evaluator (the
-// oracle, slow).
-struct ExecutionOptions {
-  std::string engine = "fast";
-  int threads = 0;  // 0: all cores
-};
-
-struct PointOptions {
-  std::string points;  // .npy [P, d]
-  std::string grid;    // "HxW"
-};
-
-struct InfoOptions {
-  ModelOptions model;
-};
-
-struct EvalOptions {
-  ModelOptions model;
-  PointOptions points;
-  ExecutionOptions execution;
-  std::string output;
-};
-
-struct GradOptions {
-  ModelOptions model;
-  PointOptions points;
-  ExecutionOptions execution;
-  int order = 1;
-  std::string method = "taylor";
-  std::string layout = "unique";
-  int insp_calls = 31;
-  std::string output;
-};
-
-struct GraphOptions {
-  ModelOptions model;
-  int order = 1;
-  std::string method = "taylor";
-  std::string layout = "unique";
-  int insp_calls = 31;
-  bool stats = false;
-  std::string dot;
-  std::string print_after;  // comma-separated pass names or "all"
-};
 
 struct ExportOptions {
   ModelOptions model;
   std::string output;
 };
 
-int run_info(const InfoOptions& options);
+int run_info(const ModelOptions& options);
 int run_export(const ExportOptions& options);
 int run_eval(const EvalOptions& options);
 int run_grad(const GradOptions& options);
 int run_graph(const GraphOptions& options);
+int run_fit(const FitImageOptions& options);
+int run_edit(const EditOptions& options);
+int run_demo(const DemoOptions& options);
+int run_compile(const CompileOptions& options);
+// Returns the C-simulation's exit status (0 pass, 1 mismatch, 3 deadlock, ...).
+int run_csim(const CsimOptions& options);
+// 3 when the design deadlocks.
+int run_simulate(const SimulateOptions& options);
 
 }  // namespace inrarch::cli

@@ -9,7 +9,8 @@
 #include "apps/fit.h"
 #include "apps/insp.h"
 #include "apps/panel.h"
-#include "cli/common.h"
+#include "inrarch/apps.h"
+#include "inrarch/model.h"
 #include "models/model.h"
 #include "models/onnx_export.h"
 #include "models/points.h"
@@ -66,7 +67,7 @@ struct LabelledExample {
 ir::Graph fit_inr(const apps::Image& image, const InspTrainCommand& options, const std::string& label) {
   apps::FitOptions fit = options.fit;
   fit.seed = options.seed;
-  return apps::trained_graph(fit_image(image, fit, options.threads, label), ir::DType::F64);
+  return apps::trained_graph(fit_siren_to_image(image, fit, options.threads, label), ir::DType::F64);
 }
 
 // Where --inr-cache keeps the SIREN fitted to built-in image `seed` for this task's input: every
@@ -221,7 +222,7 @@ int run_insp_apply(const InspApplyCommand& options) {
   if (options.head.empty()) throw UserError("insp apply needs --head HEAD.onnx");
   const GridSize size = parse_grid_size(options.size);
   const ir::DType dtype = parse_dtype(options.model.dtype);
-  const ir::Graph fused = apps::build_insp_graph(load(options.model), apps::load_head(options.head, dtype));
+  const ir::Graph fused = apps::build_insp_graph(load_model(options.model), apps::load_head(options.head, dtype));
   std::printf("fused graph: %zu nodes, %lld MACs/point\n", fused.size(),
               static_cast<long long>(ir::matmul_macs_per_point(fused)));
   Progress progress("insp apply", size.height * size.width);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "apps/fit.h"
-#include "cli/commands.h"
+#include "inrarch/model.h"
 
 namespace inrarch::cli {
 

@@ -4,15 +4,12 @@
 #include <cstdio>
 #include <exception>
 
-#include "cli/apps_commands.h"
 #include "cli/commands.h"
-#include "cli/hls_commands.h"
-#include "cli/simulate.h"
 #include "cli/insp_commands.h"
-#include "models/siren.h"
 
 namespace {
 
+using namespace inrarch;
 using namespace inrarch::cli;
 
 void add_model(CLI::App& command, ModelOptions& options) {
@@ -32,13 +29,26 @@ void add_execution(CLI::App& command, ExecutionOptions& options) {
       ->capture_default_str();
 }
 
-template <typename Options>
-void add_derivative(CLI::App& command, Options& options) {
+void add_derivative(CLI::App& command, DerivativeOptions& options) {
   command.add_option("--order,-n", options.order, "highest derivative order")->capture_default_str();
   command.add_option("--method", options.method, "taylor or nested")->capture_default_str();
   command.add_option("--layout", options.layout, "unique or insp")->capture_default_str();
   command.add_option("--insp-calls", options.insp_calls, "grad calls of INSP-Net's loop (layout insp)")
       ->capture_default_str();
+}
+
+// The design options compile and simulate share, with the same defaults (include/inrarch/design.h).
+void add_design(CLI::App& command, DesignOptions& options) {
+  command.add_option("--order,-n", options.order, "highest derivative order (0: the forward model)")->capture_default_str();
+  command.add_option("--method", options.method, "taylor or nested")->capture_default_str();
+  command.add_option("--tile", options.tile, "points per tile (K)")->capture_default_str();
+  command.add_option("--dtype", options.dtype, "float, fixed<W>_<I> (e.g. fixed32_10) or, for compile, fixed<W>_auto (fewest integer bits that hold the testbench's values)")
+      ->capture_default_str();
+  command.add_option("--part", options.part, "FPGA part (Vitis target; resources compared with)")->capture_default_str();
+  command.add_option("--clock-ns", options.clock_ns, "clock period in ns")->capture_default_str();
+  command.add_option("--block", options.block, "largest elements per FIFO beat")->capture_default_str();
+  command.add_option("--parallel", options.parallel, "largest matmul columns per cycle (without --dsp-budget)")->capture_default_str();
+  command.add_option("--dsp-budget", options.dsp_budget, "choose each matmul's P to fit this many DSPs");
 }
 
 void add_insp(CLI::App& app, CLI::App*& train_command, InspTrainCommand& train, CLI::App*& apply_command,
@@ -92,9 +102,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every subcommand");
 
-  InfoOptions info;
+  ModelOptions info;
   auto* info_command = app.add_subcommand("info", "inputs, outputs, layers, parameters and ops of a model");
-  add_model(*info_command, info.model);
+  add_model(*info_command, info);
 
   EvalOptions eval;
   auto* eval_command = app.add_subcommand("eval", "evaluate a model at points");
@@ -113,18 +123,18 @@ int main(int argc, char** argv) {
   add_model(*grad_command, grad.model);
   add_points(*grad_command, grad.points);
   add_execution(*grad_command, grad.execution);
-  add_derivative(*grad_command, grad);
+  add_derivative(*grad_command, grad.derivatives);
   grad_command->add_option("-o,--output", grad.output, "output .npy [P, channels, M] (+ .json sidecar)")->required();
 
   GraphOptions graph;
   auto* graph_command = app.add_subcommand("graph", "derivative graph statistics, before and after passes");
   add_model(*graph_command, graph.model);
-  add_derivative(*graph_command, graph);
+  add_derivative(*graph_command, graph.derivatives);
   graph_command->add_flag("--stats", graph.stats, "also print graph size and MACs/point for orders 1..n, both methods");
   graph_command->add_option("--dot", graph.dot, "write the optimized graph as Graphviz dot");
   graph_command->add_option("--print-after", graph.print_after, "print the graph after these passes (comma list or all)");
 
-  FitCommandOptions fit;
+  FitImageOptions fit;
   auto* fit_command = app.add_subcommand("fit", "fit a SIREN to an image (default: the built-in image) with Adam");
   fit_command->add_option("image", fit.image, "PNG image; omitted: the built-in default image");
   fit_command->add_option("-o,--output", fit.output, "output .onnx")->capture_default_str();
@@ -161,55 +171,39 @@ int main(int argc, char** argv) {
   demo_command->add_option("--size", demo.size, "image HxW")->capture_default_str();
   demo_command->add_option("--threads", demo.threads, "engine threads (0: all cores)")->capture_default_str();
   demo_command->add_option("--hls-order", demo.hls_order, "derivative order of the FPGA design")->capture_default_str();
-  demo_command->add_option("--hls-points", demo.hls_points, "FPGA design: points per tile (K)")->capture_default_str();
+  demo_command->add_option("--hls-tile", demo.hls_tile, "FPGA design: points per tile (K)")->capture_default_str();
   demo_command->add_option("--hls-test-points", demo.hls_test_points, "points the C-simulation checks")
       ->capture_default_str();
   demo_command->add_option("--hls-dtype", demo.hls_dtype, "FPGA design: float, fixed<W>_<I> or fixed<W>_auto")->capture_default_str();
   demo_command->add_option("--dsp-budget", demo.dsp_budget, "FPGA design: DSPs to choose each matmul's P for")
       ->capture_default_str();
 
-  // FPGA backend (cli/hls_commands.h).
+  // FPGA backend (include/inrarch/design.h).
   CompileOptions compile;
   auto* compile_command = app.add_subcommand("compile", "write a Vitis HLS dataflow project for a model's derivatives");
   compile_command->add_option("model", compile.model, "ONNX file or built-in spec")->capture_default_str();
-  compile_command->add_option("--order,-n", compile.order, "highest derivative order (0: the forward model)")->capture_default_str();
-  compile_command->add_option("--method", compile.method, "taylor or nested")->capture_default_str();
-  compile_command->add_option("--points", compile.points, "points per tile (K)")->capture_default_str();
+  add_design(*compile_command, compile.design);
+  compile_command->add_option("--depths", compile.design.depths, "FIFO depth policy: fork-tile or uniform")->capture_default_str();
+  compile_command->add_option("--depth", compile.design.depth, "depth of the FIFOs the policy does not size")->capture_default_str();
   compile_command->add_option("--test-points", compile.test_points, "testbench points (0: one tile)")->capture_default_str();
-  compile_command->add_option("--dtype", compile.dtype, "float, fixed<W>_<I> (e.g. fixed32_10) or fixed<W>_auto (fewest integer bits that hold the testbench's values)")->capture_default_str();
-  compile_command->add_option("--part", compile.part, "FPGA part for Vitis")->capture_default_str();
-  compile_command->add_option("--clock-ns", compile.clock_ns, "clock period in ns")->capture_default_str();
-  compile_command->add_option("--depths", compile.depths, "FIFO depth policy: fork-tile or uniform")->capture_default_str();
-  compile_command->add_option("--depth", compile.depth, "depth of the FIFOs the policy does not size")->capture_default_str();
-  compile_command->add_option("--block", compile.block, "largest elements per FIFO beat")->capture_default_str();
-  compile_command->add_option("--parallel", compile.parallel, "largest matmul columns per cycle")->capture_default_str();
-  compile_command->add_option("-o,--output", compile.output, "project directory")->required();
-  compile_command->add_option("--fifo-strategy", compile.fifo_strategy, "analytic, double-shrink, uniform:D, or none (keep --depths)")
+  compile_command->add_option("--fifo-strategy", compile.design.fifo_strategy, "analytic, double-shrink, uniform:D, or none (keep --depths)")
       ->capture_default_str();
-  compile_command->add_option("--dsp-budget", compile.dsp_budget, "choose each matmul's P to fit this many DSPs");
+  compile_command->add_option("-o,--output", compile.output, "project directory")->required();
 
   CsimOptions csim;
   auto* csim_command = app.add_subcommand("csim", "build and run a compiled project's threaded C-simulation");
   csim_command->add_option("directory", csim.directory, "project directory written by compile")->required();
   csim_command->add_option("--depth", csim.depth, "force every FIFO to this depth (deadlock exploration)");
 
-  // Dataflow analysis (cli/simulate.h).
+  // Dataflow analysis (include/inrarch/design.h).
   SimulateOptions simulate;
   auto* simulate_command = app.add_subcommand("simulate", "size the FIFOs of a dataflow design, simulate it cycle by cycle, estimate resources");
   simulate_command->add_option("model", simulate.model, "ONNX file, built-in spec, or a project directory from compile")->capture_default_str();
-  simulate_command->add_option("--order,-n", simulate.order, "highest derivative order (0: the forward model)")->capture_default_str();
-  simulate_command->add_option("--method", simulate.method, "taylor or nested")->capture_default_str();
-  simulate_command->add_option("--points", simulate.points, "points per tile (K)")->capture_default_str();
+  add_design(*simulate_command, simulate.design);
   simulate_command->add_option("--num-points", simulate.num_points, "points the simulated run processes")->capture_default_str();
-  simulate_command->add_option("--kernels", simulate.kernels, "library, or inrarch (INR-Arch-like row-streaming matmul)")->capture_default_str();
-  simulate_command->add_option("--fifo-strategy", simulate.fifo_strategy, "analytic, double-shrink or uniform:D (default analytic; a project keeps its depths)");
-  simulate_command->add_option("--dsp-budget", simulate.dsp_budget, "choose each matmul's P to fit this many DSPs");
+  simulate_command->add_option("--kernels", simulate.design.kernels, "library, or inrarch (INR-Arch-like row-streaming matmul)")->capture_default_str();
+  simulate_command->add_option("--fifo-strategy", simulate.design.fifo_strategy, "analytic, double-shrink or uniform:D (default analytic; a project keeps its depths)");
   simulate_command->add_flag("--exact-run", simulate.exact_run, "size the FIFOs for exactly --num-points (a design always called with that many), not for any run as compile does");
-  simulate_command->add_option("--block", simulate.block, "largest elements per FIFO beat")->capture_default_str();
-  simulate_command->add_option("--parallel", simulate.parallel, "largest matmul columns per cycle (without --dsp-budget)")->capture_default_str();
-  simulate_command->add_option("--dtype", simulate.dtype, "float or fixed<W>_<I>: operator latencies and word width")->capture_default_str();
-  simulate_command->add_option("--part", simulate.part, "FPGA part whose resources the estimate is compared with")->capture_default_str();
-  simulate_command->add_option("--clock-ns", simulate.clock_ns, "clock period in ns")->capture_default_str();
   simulate_command->add_option("--top", simulate.top, "processes listed in the table")->capture_default_str();
   simulate_command->add_option("-o,--output", simulate.output, "directory for simulation.json and the charts")->required();
 

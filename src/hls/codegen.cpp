@@ -725,7 +725,7 @@ int integer_bits_for(const ir::Graph& graph, const ProjectOptions& given, int64_
 
 std::filesystem::path library_directory() {
   if (const char* dir = std::getenv("INRARCH_HLS_DIR"); dir && *dir) return dir;
-  return std::filesystem::path(__FILE__).parent_path();
+  return INRARCH_HLS_SOURCE_DIR;
 }
 
 std::vector<std::string> write_project(const ir::Graph& graph, const Network& network, const ProjectOptions& given,

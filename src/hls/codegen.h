@@ -33,10 +33,14 @@ struct NumberFormat {
 // by integer_bits_for); throws UserError otherwise.
 NumberFormat parse_number_format(const std::string& text);
 
+// INR-Arch's target: the Alveo U50 at 300 MHz.
+inline constexpr const char* kDefaultPart = "xcu50-fsvh2104-2-e";
+inline constexpr double kDefaultClockNs = 3.33;
+
 struct ProjectOptions {
   NumberFormat number;
-  std::string part = "xcu50-fsvh2104-2-e";
-  double clock_ns = 3.33;
+  std::string part = kDefaultPart;
+  double clock_ns = kDefaultClockNs;
   std::string model;        // what was compiled, for README and report ("siren:...")
   int order = 0;            // derivative order (0: forward graph)
   std::string method;       // "taylor", "nested" or "" for a forward graph

@@ -1,4 +1,5 @@
-#include "cli/apps_commands.h"
+// include/inrarch/apps.h: fit, edit and the demo.
+#include "inrarch/apps.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,21 +11,17 @@
 #include "apps/default_image.h"
 #include "apps/edit.h"
 #include "apps/engine_runner.h"
-#include "apps/fit.h"
 #include "apps/image.h"
 #include "apps/panel.h"
 #include "apps/pixel_filters.h"
-#include "autodiff/derive.h"
-#include "cli/common.h"
-#include "cli/hls_commands.h"
-#include "cli/simulate.h"
+#include "inrarch/derivatives.h"
+#include "inrarch/design.h"
 #include "models/onnx_export.h"
 #include "models/points.h"
-#include "passes/pipeline.h"
-#include "util/error.h"
+#include "util/format.h"
 #include "util/progress.h"
 
-namespace inrarch::cli {
+namespace inrarch {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -34,16 +31,11 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // All derivatives up to `order` of a model on the H x W grid, by Taylor mode on the fast engine.
 apps::DerivativeField derivative_field(const ir::Graph& model, int64_t height, int64_t width, int order, int threads) {
-  autodiff::DeriveSpec spec;
-  spec.order = order;
-  const ir::Graph graph = passes::optimize(autodiff::derive(model, spec));
-  const std::string input = model.node(autodiff::coordinate_input(model, "")).attrs.name;
-  ExecutionOptions execution;
-  execution.threads = threads;
-  return {evaluate_points(graph, input, models::grid_points({height, width}), execution, "derivatives"), height, width};
+  const ir::Graph graph = derivative_graph(model, {.order = order});
+  return {Evaluator(graph, {.threads = threads}).run(models::grid_points({height, width}), "derivatives"), height, width};
 }
 
-struct EditResult {
+struct EditImages {
   apps::Image inr;       // the edit computed from the INR's derivatives
   apps::Image pixels;    // the same filter on the decoded image, in the pixel domain
   apps::Image display;   // what to show of `inr`
@@ -56,9 +48,9 @@ double max_abs(const apps::Image& image) {
   return largest;
 }
 
-EditResult apply_edit(const apps::DerivativeField& field, const EditOptions& options) {
+EditImages apply_edit(const apps::DerivativeField& field, const EditOptions& options) {
   const apps::Image decoded = apps::partial_derivative(field, {0, 0});
-  EditResult result;
+  EditImages result;
   char title[64];
   if (options.op == "blur") {
     result.inr = apps::heat_series_blur(field, options.sigma);
@@ -94,7 +86,29 @@ EditResult apply_edit(const apps::DerivativeField& field, const EditOptions& opt
 
 }  // namespace
 
-int run_fit(const FitCommandOptions& options) {
+std::pair<int64_t, int64_t> parse_image_size(const std::string& text) {
+  const auto sizes = models::parse_grid(text);
+  if (sizes.size() != 2 || sizes[0] < 2 || sizes[1] < 2) throw UserError("--size " + text + ": expected HxW, each at least 2");
+  return {sizes[0], sizes[1]};
+}
+
+apps::FitResult fit_siren_to_image(const apps::Image& image, const apps::FitOptions& options, int threads,
+                          const std::string& label) {
+  Progress progress(label, options.steps);
+  char detail[64];
+  const auto on_step = [&](int step, double, double psnr) {
+    std::snprintf(detail, sizeof detail, "batch PSNR %.2f dB", psnr);
+    progress.update(step, detail);
+  };
+  const apps::FitResult result =
+      apps::fit_siren(models::grid_points({image.height, image.width}), apps::image_to_tensor(image), options, on_step,
+                      apps::engine_runner_factory({.dtype = ir::DType::F32, .threads = threads}));
+  std::snprintf(detail, sizeof detail, "image PSNR %.2f dB", result.psnr);
+  progress.finish(detail);
+  return result;
+}
+
+FitImageResult fit_image(const FitImageOptions& options) {
   apps::Image image;
   if (options.image.empty()) {
     const auto [height, width] = parse_image_size(options.size.empty() ? "256x256" : options.size);
@@ -102,25 +116,21 @@ int run_fit(const FitCommandOptions& options) {
   } else {
     image = apps::read_image(options.image, 3);
   }
-  const apps::FitResult result = fit_image(image, options.fit, options.threads, "fit");
+  const apps::FitResult result = fit_siren_to_image(image, options.fit, options.threads, "fit");
   models::export_onnx(apps::trained_graph(result), options.output);
-  std::printf("fitted %s to %s: PSNR %.2f dB, wrote %s\n", models::to_string(result.spec).c_str(),
-              options.image.empty() ? "the default image" : options.image.c_str(), result.psnr, options.output.c_str());
-  return 0;
+  return {models::to_string(result.spec), result.psnr};
 }
 
-int run_edit(const EditOptions& options) {
+EditResult edit(const EditOptions& options) {
   const auto [height, width] = parse_image_size(options.size);
-  const ir::Graph model = load(options.model);
+  const ir::Graph model = load_model(options.model);
   const apps::DerivativeField field = derivative_field(model, height, width, options.order, options.threads);
-  const EditResult edit = apply_edit(field, options);
+  const EditImages edit = apply_edit(field, options);
   apps::write_png(edit.display, options.output);
-  std::printf("wrote %s (%s); vs the same filter on the decoded image in pixels: PSNR %.2f dB\n",
-              options.output.c_str(), edit.title.c_str(), apps::psnr(edit.inr, edit.pixels));
-  return 0;
+  return {edit.title, apps::psnr(edit.inr, edit.pixels)};
 }
 
-int run_demo(const DemoOptions& options) {
+DemoResult demo(const DemoOptions& options) {
   std::filesystem::create_directories(options.output_dir);
   const std::string dir = options.output_dir + "/";
   const auto [height, width] = parse_image_size(options.size);
@@ -136,7 +146,7 @@ int run_demo(const DemoOptions& options) {
   apps::write_png(original, dir + "original.png");
 
   apps::FitResult fitted;
-  timed("fit", [&] { fitted = fit_image(original, options.fit, options.threads, "fit"); });
+  timed("fit", [&] { fitted = fit_siren_to_image(original, options.fit, options.threads, "fit"); });
   const ir::Graph model = apps::trained_graph(fitted);
   models::export_onnx(model, dir + "model.onnx");
 
@@ -166,7 +176,7 @@ int run_demo(const DemoOptions& options) {
       EditOptions edit;
       edit.op = op;
       edit.amount = 0.5;
-      const EditResult result = apply_edit(field, edit);
+      const EditImages result = apply_edit(field, edit);
       apps::write_png(result.display, dir + "edit_" + op + ".png");
       tiles.push_back({result.title, result.display});
       rows.push_back({result.title, apps::psnr(result.inr, result.pixels)});
@@ -176,42 +186,45 @@ int run_demo(const DemoOptions& options) {
 
   CompileOptions compile;
   compile.model = dir + "model.onnx";
-  compile.order = options.hls_order;
-  compile.points = options.hls_points;
+  compile.design.order = options.hls_order;
+  compile.design.tile = options.hls_tile;
   compile.test_points = options.hls_test_points;
-  compile.dtype = options.hls_dtype;
-  compile.dsp_budget = options.dsp_budget;
+  compile.design.dtype = options.hls_dtype;
+  compile.design.dsp_budget = options.dsp_budget;
   compile.output = dir + "hls";
-  std::printf("\n== FPGA design: order %d, tiles of %lld points, %s, DSP budget %lld\n", compile.order,
-              static_cast<long long>(compile.points), compile.dtype.c_str(), static_cast<long long>(compile.dsp_budget));
-  timed("HLS project", [&] { run_compile(compile); });
-  SimulateOptions simulate;
-  simulate.model = compile.output;
-  simulate.num_points = 64;
-  simulate.top = 5;
-  simulate.output = compile.output + "/simulation";
-  std::printf("\n== cycle simulation of the design over %lld points (MODELED)\n",
-              static_cast<long long>(simulate.num_points));
-  timed("cycle simulation", [&] { run_simulate(simulate); });
-  std::printf("\n== C-simulation of the project (g++ build, then one thread per process, bounded FIFOs)\n");
+  options.log(format("\n== FPGA design: order %d, tiles of %lld points, %s, DSP budget %lld\n", compile.design.order,
+                     static_cast<long long>(compile.design.tile), compile.design.dtype.c_str(),
+                     static_cast<long long>(compile.design.dsp_budget)));
+  timed("HLS project", [&] { options.log(compile_report(compile, compile_hls(compile))); });
+  SimulateOptions simulation;
+  simulation.model = compile.output;
+  simulation.num_points = 64;
+  simulation.top = 5;
+  simulation.output = compile.output + "/simulation";
+  options.log(format("\n== cycle simulation of the design over %lld points (MODELED)\n",
+                     static_cast<long long>(simulation.num_points)));
+  timed("cycle simulation", [&] { options.log(simulate(simulation).text); });
+  options.log("\n== C-simulation of the project (g++ build, then one thread per process, bounded FIFOs)\n");
   int csim_status = 0;
-  timed("C-simulation", [&] { csim_status = run_csim({compile.output, 0}); });
+  timed("C-simulation", [&] { csim_status = csim({compile.output, 0}); });
 
-  std::printf("\nfit: %s, PSNR %.2f dB against the original\n", models::to_string(fitted.spec).c_str(), fitted.psnr);
-  std::printf("\n%-16s | %s\n", "edit", "PSNR vs the same filter on the decoded image (pixel domain)");
-  for (const auto& row : rows) std::printf("%-16s | %.2f dB\n", row.edit.c_str(), row.psnr);
-  std::printf("\n%-24s | %s\n", "stage", "seconds");
+  std::string text = format("\nfit: %s, PSNR %.2f dB against the original\n", models::to_string(fitted.spec).c_str(),
+                            fitted.psnr);
+  text += format("\n%-16s | %s\n", "edit", "PSNR vs the same filter on the decoded image (pixel domain)");
+  for (const auto& row : rows) text += format("%-16s | %.2f dB\n", row.edit.c_str(), row.psnr);
+  text += format("\n%-24s | %s\n", "stage", "seconds");
   double total = 0;
   for (const auto& [stage, seconds] : timings) {
-    std::printf("%-24s | %7.2f\n", stage.c_str(), seconds);
+    text += format("%-24s | %7.2f\n", stage.c_str(), seconds);
     total += seconds;
   }
-  std::printf("%-24s | %7.2f\n", "total", total);
-  std::printf("\nC-simulation of %s: %s\n", compile.output.c_str(),
+  text += format("%-24s | %7.2f\n", "total", total);
+  text += format("\nC-simulation of %s: %s\n", compile.output.c_str(),
               csim_status == 0 ? "matches the CPU engine" : ("FAILED, exit " + std::to_string(csim_status)).c_str());
-  std::printf("wrote %spanel.png, %smodel.onnx, the single images and the HLS project %s\n", dir.c_str(), dir.c_str(),
-              compile.output.c_str());
-  return csim_status;
+  text += format("wrote %spanel.png, %smodel.onnx, the single images and the HLS project %s\n", dir.c_str(),
+                 dir.c_str(), compile.output.c_str());
+  options.log(text);
+  return {csim_status};
 }
 
-}  // namespace inrarch::cli
+}  // namespace inrarch

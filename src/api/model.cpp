@@ -1,11 +1,13 @@
-#include <cstdio>
+// include/inrarch/model.h: loading, describing and exporting models.
+#include "inrarch/model.h"
+
+#include <optional>
 #include <sstream>
 
-#include "cli/commands.h"
-#include "cli/common.h"
+#include "models/model.h"
 #include "models/onnx_export.h"
 
-namespace inrarch::cli {
+namespace inrarch {
 namespace {
 
 // The single user of `id`, if it has exactly one: how a layer's bias and activation are found.
@@ -22,28 +24,31 @@ std::string constant_name(const ir::Graph& graph, ir::NodeId id) {
   return "";
 }
 
+TensorInfo tensor_info(const std::string& name, const ir::Node& node) {
+  return {name, ir::dtype_name(node.dtype), node.shape};
+}
+
 }  // namespace
 
-int run_info(const InfoOptions& options) {
-  const ir::Graph graph = load(options.model);
-  std::printf("model: %s\n", options.model.model.c_str());
-  for (ir::NodeId id : graph.inputs()) {
-    const auto& node = graph.node(id);
-    std::printf("input  %-12s %s%s\n", node.attrs.name.c_str(), ir::dtype_name(node.dtype).c_str(),
-                ir::shape_string(node.shape).c_str());
-  }
-  for (const auto& output : graph.outputs()) {
-    const auto& node = graph.node(output.node);
-    std::printf("output %-12s %s%s\n", output.name.c_str(), ir::dtype_name(node.dtype).c_str(),
-                ir::shape_string(node.shape).c_str());
-  }
+ir::DType parse_dtype(const std::string& text) {
+  if (text == "f32") return ir::DType::F32;
+  if (text == "f64") return ir::DType::F64;
+  throw UserError("--dtype " + text + ": expected f32 or f64");
+}
+
+ir::Graph load_model(const ModelOptions& options) {
+  return models::load_model(options.model, parse_dtype(options.dtype));
+}
+
+ModelInfo describe_model(const ir::Graph& graph) {
+  ModelInfo info;
+  for (ir::NodeId id : graph.inputs()) info.inputs.push_back(tensor_info(graph.node(id).attrs.name, graph.node(id)));
+  for (const auto& output : graph.outputs()) info.outputs.push_back(tensor_info(output.name, graph.node(output.node)));
 
   std::vector<std::vector<ir::NodeId>> users(graph.size());
   for (size_t i = 0; i < graph.size(); ++i) {
     for (ir::NodeId input : graph.nodes()[i].inputs) users[static_cast<size_t>(input)].push_back(static_cast<ir::NodeId>(i));
   }
-  std::printf("\n%-5s %-22s %-12s %-22s %s\n", "layer", "weight", "shape", "bias", "activation");
-  int layer = 0;
   for (size_t i = 0; i < graph.size(); ++i) {
     const ir::Node& node = graph.nodes()[i];
     if (node.op != ir::Op::MatMul) continue;
@@ -71,21 +76,15 @@ int run_info(const InfoOptions& options) {
       if (unary.op != ir::Op::Scale) activation += ")";
       next = only_user(users, *next);
     }
-    std::printf("%-5d %-22s %-12s %-22s %s\n", layer++, constant_name(graph, node.inputs[1]).c_str(),
-                ir::shape_string(weight.shape).c_str(), bias.c_str(), activation.empty() ? "linear" : activation.c_str());
+    info.layers.push_back({constant_name(graph, node.inputs[1]), weight.shape, bias,
+                           activation.empty() ? "linear" : activation});
   }
-  std::printf("\nparameters: %lld\nmatmul MACs per point: %lld\nops:",
-              static_cast<long long>(ir::parameter_count(graph)),
-              static_cast<long long>(ir::matmul_macs_per_point(graph)));
-  for (const auto& [name, count] : ir::op_histogram(graph)) std::printf(" %s=%d", name.c_str(), count);
-  std::printf("\n");
-  return 0;
+  info.parameters = ir::parameter_count(graph);
+  info.macs_per_point = ir::matmul_macs_per_point(graph);
+  info.ops = ir::op_histogram(graph);
+  return info;
 }
 
-int run_export(const ExportOptions& options) {
-  models::export_onnx(load(options.model), options.output);
-  std::printf("wrote %s\n", options.output.c_str());
-  return 0;
-}
+void export_model(const ir::Graph& graph, const std::string& path) { models::export_onnx(graph, path); }
 
-}  // namespace inrarch::cli
+}  // namespace inrarch
