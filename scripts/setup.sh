@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-onnx python3-matplotlib
   libopenblas0-openmp  # PyTorch baselines on an optimised BLAS, not netlib's reference one
+  # The Python package (python/): pybind11 module, pip install from the source tree, pytest.
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-setuptools python3-wheel python3-pip python3-venv
 )
 
 missing=()

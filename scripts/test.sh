@@ -11,4 +11,15 @@ for preset in debug asan; do
   cmake --build --preset "$preset" -j "$jobs"
   echo "== $preset: test"
   ctest --preset "$preset" -j "$jobs"
+  if [[ $preset == debug ]]; then
+    # The Python package as a user installs it (pytest ran against the build tree in ctest): pip
+    # packages the module just built (INRARCH_BUILD_DIR, see setup.py) into a fresh venv, and it
+    # must import and compute from another directory.
+    echo "== debug: pip install into a venv"
+    venv=build/debug/venv
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+    INRARCH_BUILD_DIR=build/debug "$venv/bin/pip" install --no-build-isolation --no-deps -q .
+    (cd / && "$OLDPWD/$venv/bin/python" -c 'import inrarch, numpy as n; m = inrarch.load("siren:in=2,out=1,width=8,hidden=1"); assert m.derivatives(n.zeros((3, 2)), 2).shape == (3, 1, 6); print("pip install: import inrarch works from", inrarch.__file__)')
+  fi
 done
